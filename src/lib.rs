@@ -1,0 +1,1 @@
+//! ftmpi: a fault-tolerant MPI with MPICH's ABI.
