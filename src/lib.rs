@@ -1,1 +1,13 @@
 //! ftmpi: a fault-tolerant MPI with MPICH's ABI.
+//!
+//! Layers, top to bottom: `abi` (the C and Fortran entry points), `runtime` (the driver in
+//! each rank), `core` (MPI semantics, no I/O), `transport` (bytes between ranks). `launcher`
+//! is `mpirun`; `wrappers` are `mpicc` and friends.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+pub mod abi;
+pub mod core;
+pub mod launcher;
+pub mod runtime;
+pub mod transport;

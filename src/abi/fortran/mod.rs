@@ -1,0 +1,1 @@
+//! Fortran 77 bindings (placeholder until generated).

@@ -1,0 +1,55 @@
+//! The C and Fortran surface: the only module with exported symbols.
+//!
+//! Every entry point has the same shape: the signature written out in full (so cbindgen
+//! writes it into `mpi.h`), then two statements. [`guarded`] runs the body under
+//! `catch_unwind`, records the error detail and returns a plain `c_int`; then
+//! [`errh::dispatch`] applies the communicator's error handler. Only `Copy` values are alive
+//! when a user handler runs, so it may `longjmp` out (the FT-MPI recovery pattern).
+//!
+//! Checks run in one order in every binding, as in MPICH and Open MPI: initialization,
+//! handles, then count, tag and rank, then datatype and buffer, then `MPI_PROC_NULL`, then one
+//! call into the runtime.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![allow(non_snake_case)]
+
+pub mod args;
+pub mod comm;
+pub mod consts;
+pub mod errh;
+pub mod fortran;
+pub mod handle;
+pub mod init;
+pub mod p2p;
+pub mod types;
+
+pub use comm::*;
+pub use errh::*;
+pub use init::*;
+pub use p2p::*;
+
+use std::ffi::c_int;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use crate::core::error::{MpiError, Result};
+
+/// Runs an entry point's body; a panic becomes `MPI_ERR_INTERN`. On error the detail is
+/// recorded for the handler and `MPI_Error_string`; only the class number comes back.
+pub fn guarded(name: &'static str, f: impl FnOnce() -> Result<()>) -> c_int {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => consts::MPI_SUCCESS,
+        Ok(Err(e)) => {
+            errh::record(name, &e);
+            e.class
+        }
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            let e = MpiError::intern(format!("internal error in {name}: {what}"));
+            errh::record(name, &e);
+            e.class
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! mpirun (placeholder: the protocol only).
+#![forbid(unsafe_code)]
+pub mod proto;

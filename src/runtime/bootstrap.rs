@@ -1,0 +1,120 @@
+//! The rank's side of the launcher protocol (`launcher::proto`): register, receive the
+//! endpoint table (the fence), report abort and finalize.
+
+use std::io;
+use std::os::fd::AsFd;
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+
+use crate::core::error::{MpiError, Result};
+use crate::launcher::proto::{self, Msg};
+
+/// Who this process is in the job.
+#[derive(Debug, Clone)]
+pub struct JobInfo {
+    pub jobid: String,
+    pub rank: u32,
+    pub size: u32,
+    pub incarnation: u32,
+    pub socket: Option<String>,
+}
+
+fn env_u32(name: &str) -> Result<u32> {
+    let v = std::env::var(name).map_err(|_| MpiError::other(format!("{name} is not set by the launcher")))?;
+    v.parse().map_err(|_| MpiError::other(format!("{name}={v:?} is not a number")))
+}
+
+impl JobInfo {
+    /// From the launcher's environment, or a singleton job when started without `mpirun`.
+    pub fn from_env() -> Result<JobInfo> {
+        match std::env::var("FTMPI_BOOTSTRAP") {
+            Ok(socket) => {
+                let info = JobInfo {
+                    jobid: std::env::var("FTMPI_JOBID").map_err(|_| MpiError::other("FTMPI_JOBID is not set"))?,
+                    rank: env_u32("FTMPI_RANK")?,
+                    size: env_u32("FTMPI_SIZE")?,
+                    incarnation: env_u32("FTMPI_INCARNATION").unwrap_or(0),
+                    socket: Some(socket),
+                };
+                if info.size == 0 || info.rank >= info.size || info.size > 1 << 20 {
+                    return Err(MpiError::other(format!("bad rank {} of size {} from the launcher", info.rank, info.size)));
+                }
+                if info.jobid.is_empty() || info.jobid.len() > 64 || !info.jobid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                    return Err(MpiError::other(format!("bad job id {:?} from the launcher", info.jobid)));
+                }
+                Ok(info)
+            }
+            Err(_) => Ok(JobInfo {
+                jobid: format!("single-{}", std::process::id()),
+                rank: 0,
+                size: 1,
+                incarnation: 0,
+                socket: None,
+            }),
+        }
+    }
+}
+
+/// The open connection to the launcher.
+pub struct Boot {
+    stream: UnixStream,
+}
+
+fn lost(e: impl std::fmt::Display) -> MpiError {
+    MpiError::other(format!("lost the connection to mpirun: {e}"))
+}
+
+impl Boot {
+    pub fn connect(path: &str) -> Result<Boot> {
+        let stream = UnixStream::connect(path).map_err(|e| MpiError::other(format!("cannot reach mpirun at {path}: {e}")))?;
+        Ok(Boot { stream })
+    }
+
+    /// Registers this rank's endpoint and waits for everyone's: the fence.
+    pub fn fence(&mut self, info: &JobInfo, endpoint: Vec<u8>) -> Result<Vec<(u32, Vec<u8>)>> {
+        let hello = Msg::Hello { rank: info.rank, incarnation: info.incarnation, pid: std::process::id(), endpoint };
+        proto::write_msg(&mut self.stream, &hello).map_err(lost)?;
+        match proto::read_msg(&mut self.stream).map_err(lost)? {
+            Msg::Table { entries } if entries.len() == info.size as usize => Ok(entries),
+            Msg::Table { entries } => {
+                Err(MpiError::other(format!("mpirun sent {} endpoints for a job of {}", entries.len(), info.size)))
+            }
+            other => Err(MpiError::other(format!("unexpected message from mpirun during start-up: {other:?}"))),
+        }
+    }
+
+    /// Tells mpirun to end the job with `code`; waits (bounded) to be killed.
+    pub fn abort(&mut self, code: i32, message: &str) {
+        let _ = proto::write_msg(&mut self.stream, &Msg::Abort { code, message: message.to_string() });
+        let _ = self.stream.set_read_timeout(Some(Duration::from_secs(5)));
+        let _ = proto::read_msg(&mut self.stream);
+    }
+
+    /// Reports a clean finalize and waits for mpirun's acknowledgement, so that mpirun
+    /// knows before it sees the exit.
+    pub fn finalize(&mut self) -> Result<()> {
+        proto::write_msg(&mut self.stream, &Msg::Finalize).map_err(lost)?;
+        match proto::read_msg(&mut self.stream).map_err(lost)? {
+            Msg::FinalizeAck => Ok(()),
+            other => Err(MpiError::other(format!("unexpected message from mpirun at finalize: {other:?}"))),
+        }
+    }
+
+    /// True when mpirun has gone away (the socket hung up or has unexpected input).
+    pub fn launcher_gone(&self) -> bool {
+        let mut fds = [PollFd::new(self.stream.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, PollTimeout::ZERO) {
+            Ok(0) => false,
+            Ok(_) => fds[0].revents().is_some_and(|r| r.intersects(PollFlags::POLLHUP | PollFlags::POLLERR | PollFlags::POLLIN)),
+            Err(e) => e != nix::errno::Errno::EINTR,
+        }
+    }
+}
+
+impl From<io::Error> for MpiError {
+    fn from(e: io::Error) -> MpiError {
+        MpiError::other(e.to_string())
+    }
+}

@@ -1,0 +1,198 @@
+//! Communicator and error-handler tables, and communicator creation.
+
+use crate::core::comm::Group;
+use crate::core::error::{MpiError, Result};
+
+use super::Runtime;
+
+/// Table index of MPI_COMM_WORLD and MPI_COMM_SELF.
+pub const WORLD: u32 = 0;
+pub const SELF: u32 = 1;
+/// Table index of MPI_ERRORS_ARE_FATAL and MPI_ERRORS_RETURN.
+pub const ERRORS_ARE_FATAL: u32 = 0;
+pub const ERRORS_RETURN: u32 = 1;
+
+#[derive(Debug, Clone)]
+pub struct Comm {
+    /// Context id (see `core::comm`).
+    pub id: u32,
+    pub group: Group,
+    pub rank: u32,
+    /// Index in the error-handler table.
+    pub errhandler: u32,
+    pub name: String,
+}
+
+impl Comm {
+    pub fn new(id: u32, group: Group, rank: u32, name: &str) -> Comm {
+        Comm { id, group, rank, errhandler: ERRORS_ARE_FATAL, name: name.to_string() }
+    }
+
+    pub fn size(&self) -> u32 {
+        self.group.size()
+    }
+}
+
+/// Communicators by index; 0 and 1 are the predefined ones.
+#[derive(Default)]
+pub struct Comms {
+    slots: Vec<Option<Comm>>,
+    free: Vec<u32>,
+}
+
+impl Comms {
+    pub fn insert(&mut self, c: Comm) -> u32 {
+        if let Some(i) = self.free.pop() {
+            self.slots[i as usize] = Some(c);
+            i
+        } else {
+            self.slots.push(Some(c));
+            (self.slots.len() - 1) as u32
+        }
+    }
+
+    pub fn get(&self, i: u32) -> Option<&Comm> {
+        self.slots.get(i as usize).and_then(|s| s.as_ref())
+    }
+
+    pub fn get_mut(&mut self, i: u32) -> Option<&mut Comm> {
+        self.slots.get_mut(i as usize).and_then(|s| s.as_mut())
+    }
+
+    pub fn remove(&mut self, i: u32) -> Option<Comm> {
+        let c = self.slots.get_mut(i as usize).and_then(|s| s.take());
+        if c.is_some() {
+            self.free.push(i);
+        }
+        c
+    }
+}
+
+/// What an error handler does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Errh {
+    Fatal,
+    Return,
+    /// A user function, kept as an opaque address that only `abi` turns back into a pointer.
+    User(usize),
+}
+
+#[derive(Debug)]
+struct ErrhSlot {
+    errh: Errh,
+    /// Communicators using it.
+    uses: u32,
+    /// MPI_Errhandler_free was called; the slot goes when the last user lets go.
+    freed: bool,
+}
+
+/// Error handlers by index; 0 and 1 are the predefined ones.
+pub struct Errhandlers {
+    slots: Vec<Option<ErrhSlot>>,
+}
+
+impl Default for Errhandlers {
+    fn default() -> Self {
+        let fixed = |errh| Some(ErrhSlot { errh, uses: 0, freed: false });
+        Errhandlers { slots: vec![fixed(Errh::Fatal), fixed(Errh::Return)] }
+    }
+}
+
+impl Errhandlers {
+    pub fn create(&mut self, f: usize) -> u32 {
+        let slot = Some(ErrhSlot { errh: Errh::User(f), uses: 0, freed: false });
+        if let Some(i) = self.slots.iter().skip(2).position(|s| s.is_none()) {
+            self.slots[i + 2] = slot;
+            (i + 2) as u32
+        } else {
+            self.slots.push(slot);
+            (self.slots.len() - 1) as u32
+        }
+    }
+
+    pub fn get(&self, i: u32) -> Option<Errh> {
+        self.slots.get(i as usize).and_then(|s| s.as_ref()).filter(|s| !s.freed).map(|s| s.errh)
+    }
+
+    /// The handler in effect for a communicator, even one freed by the user but still attached.
+    pub fn effective(&self, i: u32) -> Errh {
+        self.slots.get(i as usize).and_then(|s| s.as_ref()).map(|s| s.errh).unwrap_or(Errh::Fatal)
+    }
+
+    pub fn attach(&mut self, i: u32) {
+        if let Some(Some(s)) = self.slots.get_mut(i as usize) {
+            s.uses += 1;
+        }
+    }
+
+    pub fn detach(&mut self, i: u32) {
+        if let Some(Some(s)) = self.slots.get_mut(i as usize) {
+            s.uses = s.uses.saturating_sub(1);
+            if s.freed && s.uses == 0 && i > 1 {
+                self.slots[i as usize] = None;
+            }
+        }
+    }
+
+    pub fn free(&mut self, i: u32) -> Result<()> {
+        match self.slots.get_mut(i as usize) {
+            Some(Some(s)) if !s.freed => {
+                if i > 1 {
+                    s.freed = true;
+                    if s.uses == 0 {
+                        self.slots[i as usize] = None;
+                    }
+                }
+                Ok(())
+            }
+            _ => Err(MpiError::arg("Invalid errhandler: it was already freed")),
+        }
+    }
+}
+
+impl Runtime {
+    pub fn comm(&self, i: u32) -> Result<&Comm> {
+        self.comms.get(i).ok_or_else(|| MpiError::new(crate::abi::consts::MPI_ERR_COMM, "Invalid communicator: it was freed"))
+    }
+
+    /// Agrees on a context id free at every member of `parent` (a collective call).
+    pub fn agree_context(&mut self, parent: u32) -> Result<u32> {
+        let mask = self.ctx_pool.mask();
+        let common = self.allreduce_band(parent, mask)?;
+        let id = self.ctx_pool.take_lowest(&common).ok_or_else(|| {
+            MpiError::other(format!("Too many communicators: all {} context ids are in use", crate::core::comm::MAX_CONTEXTS))
+        })?;
+        Ok(id)
+    }
+
+    /// MPI_Comm_dup: same group, new context, same error handler.
+    pub fn comm_dup(&mut self, i: u32) -> Result<u32> {
+        let old = self.comm(i)?.clone();
+        let id = self.agree_context(i)?;
+        self.errhandlers.attach(old.errhandler);
+        Ok(self.comms.insert(Comm { id, name: String::new(), ..old }))
+    }
+
+    /// MPI_Comm_free.
+    pub fn comm_free(&mut self, i: u32) -> Result<()> {
+        if i == WORLD || i == SELF {
+            return Err(MpiError::new(crate::abi::consts::MPI_ERR_COMM, "Cannot free a predefined communicator"));
+        }
+        let c = self.comms.remove(i).ok_or_else(|| MpiError::new(crate::abi::consts::MPI_ERR_COMM, "Invalid communicator"))?;
+        self.errhandlers.detach(c.errhandler);
+        self.ctx_pool.release(c.id);
+        self.matching.forget_context_if_idle(crate::core::comm::p2p_context(c.id));
+        self.matching.forget_context_if_idle(crate::core::comm::coll_context(c.id));
+        Ok(())
+    }
+
+    /// MPI_Errhandler_set.
+    pub fn set_errhandler(&mut self, comm: u32, eh: u32) -> Result<()> {
+        self.errhandlers.get(eh).ok_or_else(|| MpiError::arg("Invalid errhandler"))?;
+        let old = self.comm(comm)?.errhandler;
+        self.errhandlers.attach(eh);
+        self.errhandlers.detach(old);
+        self.comms.get_mut(comm).expect("checked").errhandler = eh;
+        Ok(())
+    }
+}

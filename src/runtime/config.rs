@@ -1,0 +1,46 @@
+//! Tunables, read once from the environment at `MPI_Init`. Each field's doc is its
+//! documentation; the variable is `FTMPI_<AREA>_<NAME>`.
+
+use std::env;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `FTMPI_SHM_RING_BYTES`: bytes of each inbound ring (power of two, at least 16 KiB).
+    /// Default 128 KiB.
+    pub ring_bytes: usize,
+    /// `FTMPI_EAGER_LIMIT`: largest message sent eagerly through the ring; larger ones use
+    /// rendezvous. Capped at a quarter of the ring. Default 16 KiB.
+    pub eager_limit: usize,
+    /// `FTMPI_SHM_CMA`: `0` turns off single-copy reads (`process_vm_readv`) and streams large
+    /// messages through the rings instead. Default on.
+    pub cma: bool,
+    /// `FTMPI_SPIN_COUNT`: empty polls before a waiting rank starts yielding. Default 20000
+    /// when the node has a core per rank, 50 when oversubscribed.
+    pub spin: u32,
+    /// `FTMPI_YIELD_COUNT`: yields before a waiting rank sleeps on its doorbell. Default 100,
+    /// 4 when oversubscribed.
+    pub yields: u32,
+}
+
+fn var<T: std::str::FromStr>(name: &str) -> Option<T> {
+    env::var(name).ok().and_then(|v| v.trim().parse().ok())
+}
+
+impl Config {
+    /// Reads the environment; `local_ranks` is how many ranks share this host.
+    pub fn from_env(local_ranks: usize) -> Config {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let crowded = local_ranks > cores;
+        let ring_bytes = var::<usize>("FTMPI_SHM_RING_BYTES")
+            .filter(|v| v.is_power_of_two() && *v >= 16 * 1024)
+            .unwrap_or(128 * 1024);
+        let eager_limit = var::<usize>("FTMPI_EAGER_LIMIT").unwrap_or(16 * 1024).min(ring_bytes / 4);
+        Config {
+            ring_bytes,
+            eager_limit,
+            cma: var::<u32>("FTMPI_SHM_CMA").is_none_or(|v| v != 0),
+            spin: var("FTMPI_SPIN_COUNT").unwrap_or(if crowded { 50 } else { 20000 }),
+            yields: var("FTMPI_YIELD_COUNT").unwrap_or(if crowded { 4 } else { 100 }),
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! The driver inside each rank: owns the one global state, starts and ends the job's
+//! connection, and drives point-to-point operations through the transport.
+//!
+//! Everything MPI-visible lives in one [`Runtime`] behind a re-entrant lock, taken once per
+//! MPI call. The lock is never held while a user's error handler runs (`abi::errh` calls it
+//! after the call's work is done), so a handler may `longjmp` away. A user callback that
+//! calls back into MPI while the library is working (for example from a reduction function)
+//! gets `MPI_ERR_INTERN` instead of a deadlock.
+#![forbid(unsafe_code)]
+
+pub mod bootstrap;
+pub mod coll;
+pub mod comms;
+pub mod config;
+pub mod p2p;
+pub mod progress;
+pub mod requests;
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use once_cell::sync::Lazy;
+use parking_lot::ReentrantMutex;
+
+use crate::core::comm::{ContextPool, Group, SELF_ID, WORLD_ID};
+use crate::core::error::{MpiError, Result};
+use crate::core::matching::Matching;
+use crate::transport::shm::ShmTransport;
+use crate::transport::wire::Header;
+use bootstrap::{Boot, JobInfo};
+use comms::{Comm, Comms, Errhandlers};
+use config::Config;
+use requests::Requests;
+
+/// A message that arrived before its receive was posted.
+#[derive(Debug)]
+pub enum Unexpected {
+    Eager { data: Vec<u8>, sync_sreq: Option<u64> },
+    /// Only the header of a large message; its data stays with the sender.
+    Rts { header: Header },
+}
+
+/// What to do once a queued frame has gone out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnSent {
+    Nothing,
+    Complete(u32),
+    AwaitAck(u32),
+    AwaitPull(u32),
+}
+
+/// A frame waiting for room in a peer's ring.
+#[derive(Debug)]
+pub struct Pending {
+    pub header: Header,
+    /// The send request whose buffer holds the payload.
+    pub payload_from: Option<u32>,
+    pub on_sent: OnSent,
+}
+
+/// Bookkeeping of the buffer given to MPI_Buffer_attach.
+#[derive(Debug, Clone, Copy)]
+pub struct BsendBuffer {
+    pub addr: usize,
+    pub size: usize,
+    pub used: usize,
+}
+
+/// All MPI state of this process.
+pub struct Runtime {
+    pub info: JobInfo,
+    pub config: Config,
+    pub shm: ShmTransport,
+    boot: Option<Boot>,
+    pub reqs: Requests,
+    pub matching: Matching<u32, Unexpected>,
+    pending: Vec<VecDeque<Pending>>,
+    npending: usize,
+    streams: Vec<u32>,
+    cma_ok: bool,
+    pub comms: Comms,
+    pub errhandlers: Errhandlers,
+    pub ctx_pool: ContextPool,
+    pub bsend: Option<BsendBuffer>,
+}
+
+const UNINIT: u8 = 0;
+const RUNNING: u8 = 1;
+const FINALIZED: u8 = 2;
+
+static PHASE: AtomicU8 = AtomicU8::new(UNINIT);
+static GLOBAL: Lazy<ReentrantMutex<RefCell<Option<Runtime>>>> = Lazy::new(|| ReentrantMutex::new(RefCell::new(None)));
+
+/// True between MPI_Init and MPI_Finalize... and after (MPI_Initialized stays true).
+pub fn initialized() -> bool {
+    PHASE.load(Ordering::Acquire) != UNINIT
+}
+
+pub fn finalized() -> bool {
+    PHASE.load(Ordering::Acquire) == FINALIZED
+}
+
+/// Runs `f` on the runtime; fails if MPI is not initialized or already finalized.
+pub fn with<R>(f: impl FnOnce(&mut Runtime) -> Result<R>) -> Result<R> {
+    match PHASE.load(Ordering::Acquire) {
+        UNINIT => return Err(MpiError::other("MPI has not been initialized (call MPI_Init first)")),
+        FINALIZED => return Err(MpiError::other("MPI has already been finalized")),
+        _ => {}
+    }
+    let guard = GLOBAL.lock();
+    let mut cell = guard
+        .try_borrow_mut()
+        .map_err(|_| MpiError::intern("an MPI function was called from a callback while the library was busy"))?;
+    let rt = cell.as_mut().ok_or_else(|| MpiError::other("MPI has already been finalized"))?;
+    f(rt)
+}
+
+/// Starts MPI in this process: connects to the launcher, creates the shared-memory endpoint
+/// and waits for everyone else's (the fence).
+pub fn init() -> Result<()> {
+    let guard = GLOBAL.lock();
+    if PHASE.load(Ordering::Acquire) != UNINIT {
+        return Err(MpiError::other("MPI_Init was called more than once"));
+    }
+    let info = JobInfo::from_env()?;
+    let config = Config::from_env(info.size as usize);
+    let name = format!("ftmpi-{}-{}-{}", info.jobid, info.rank, info.incarnation);
+    let mut shm = ShmTransport::create(name, info.size as usize, config.ring_bytes)
+        .map_err(|e| MpiError::other(format!("cannot create the shared-memory segment in /dev/shm: {e}")))?;
+    crate::transport::shm::cma::allow_peers();
+    let mut boot = None;
+    let table = match &info.socket {
+        Some(path) => {
+            let mut b = Boot::connect(path)?;
+            let t = b.fence(&info, shm.endpoint())?;
+            boot = Some(b);
+            t
+        }
+        None => vec![(std::process::id(), shm.endpoint())],
+    };
+    shm.set_peers(&table).map_err(|e| MpiError::other(format!("bad endpoint table from mpirun: {e}")))?;
+    if info.socket.is_none() {
+        shm.open_peer(0).map_err(|e| MpiError::other(format!("cannot map the shared-memory segment: {e}")))?;
+        shm.unlink_own();
+    }
+    let size = info.size;
+    let rank = info.rank;
+    let mut comms = Comms::default();
+    let errhandlers = Errhandlers::default();
+    comms.insert(Comm::new(WORLD_ID, Group::new((0..size).collect()), rank, "MPI_COMM_WORLD"));
+    comms.insert(Comm::new(SELF_ID, Group::new(vec![rank]), 0, "MPI_COMM_SELF"));
+    let rt = Runtime {
+        cma_ok: config.cma,
+        info,
+        config,
+        shm,
+        boot,
+        reqs: Requests::default(),
+        matching: Matching::default(),
+        pending: (0..size).map(|_| VecDeque::new()).collect(),
+        npending: 0,
+        streams: Vec::new(),
+        comms,
+        errhandlers,
+        ctx_pool: ContextPool::default(),
+        bsend: None,
+    };
+    *guard.borrow_mut() = Some(rt);
+    PHASE.store(RUNNING, Ordering::Release);
+    Ok(())
+}
+
+/// Ends MPI: synchronizes with the other ranks, tells the launcher, releases the segment.
+pub fn finalize() -> Result<()> {
+    with(|rt| {
+        rt.barrier(comms::WORLD)?;
+        rt.shm.unlink_own();
+        if let Some(b) = rt.boot.as_mut() {
+            b.finalize()?;
+        }
+        Ok(())
+    })?;
+    let guard = GLOBAL.lock();
+    PHASE.store(FINALIZED, Ordering::Release);
+    let rt = guard.borrow_mut().take();
+    drop(rt);
+    Ok(())
+}
+
+/// Ends the whole job with `code`. Never returns.
+pub fn abort(code: i32, message: &str) -> ! {
+    if PHASE.load(Ordering::Acquire) == RUNNING {
+        if let Some(guard) = GLOBAL.try_lock() {
+            if let Ok(mut cell) = guard.try_borrow_mut() {
+                if let Some(rt) = cell.as_mut() {
+                    rt.shm.unlink_own();
+                    if let Some(b) = rt.boot.as_mut() {
+                        b.abort(code, message);
+                    }
+                }
+            }
+        }
+    }
+    std::process::exit(code & 0xff)
+}
+
+/// This process's world rank, when known (for messages).
+pub fn world_rank() -> Option<u32> {
+    if PHASE.load(Ordering::Acquire) != RUNNING {
+        return None;
+    }
+    let guard = GLOBAL.try_lock()?;
+    let cell = guard.try_borrow().ok()?;
+    cell.as_ref().map(|rt| rt.info.rank)
+}

@@ -1,0 +1,599 @@
+//! Point-to-point protocol: eager and rendezvous sends, receives, and what each arriving
+//! frame means.
+//!
+//! The protocol is chosen in one place, [`Runtime::start_send`]: a message up to the eager
+//! limit goes whole through the ring (synchronous mode asks for an ACK when it is matched);
+//! a larger one sends an RTS naming where its packed bytes are, and the receiver either reads
+//! them with one `process_vm_readv` and answers FIN, or, where that is not permitted, answers
+//! CTS and the sender streams DATA frames through the ring.
+
+use crate::abi::consts as c;
+use crate::core::comm::{coll_context, p2p_context};
+use crate::core::error::{MpiError, Result};
+use crate::core::matching::{Envelope, Pattern};
+use crate::transport::shm::{Frame, Payload};
+use crate::transport::wire::{FLAG_SYNC, Header, Kind};
+
+use super::requests::{Body, Buf, RecvStage, RecvState, Request, SendMode, SendStage, SendState, Status};
+use super::{BsendBuffer, OnSent, Pending, Runtime, Unexpected};
+
+/// Which half of a communicator's contexts an operation uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Half {
+    P2p,
+    Coll,
+}
+
+impl Runtime {
+    fn context(&self, comm: u32, half: Half) -> Result<u32> {
+        let id = self.comm(comm)?.id;
+        Ok(match half {
+            Half::P2p => p2p_context(id),
+            Half::Coll => coll_context(id),
+        })
+    }
+
+    /// Creates a send request (not started). `dest` is a communicator rank or MPI_PROC_NULL.
+    pub fn new_send(&mut self, comm: u32, dest: i32, tag: i32, buf: Buf, mode: SendMode, half: Half) -> Result<u32> {
+        if dest == c::MPI_PROC_NULL {
+            let mut r = Request::new(Body::Null, comm);
+            r.status = Status::proc_null();
+            return Ok(self.reqs.insert(r));
+        }
+        let cm = self.comm(comm)?;
+        let world = cm.group.world(dest as u32);
+        let context = self.context(comm, half)?;
+        let s = SendState { dest: world, context, tag, mode, buf, stage: SendStage::Idle, bsend_bytes: 0 };
+        Ok(self.reqs.insert(Request::new(Body::Send(s), comm)))
+    }
+
+    /// Creates a receive request (not started). `src` is a rank, MPI_ANY_SOURCE or MPI_PROC_NULL.
+    pub fn new_recv(&mut self, comm: u32, src: i32, tag: i32, buf: Buf, half: Half) -> Result<u32> {
+        if src == c::MPI_PROC_NULL {
+            let mut r = Request::new(Body::Null, comm);
+            r.status = Status::proc_null();
+            return Ok(self.reqs.insert(r));
+        }
+        let cm = self.comm(comm)?;
+        let group = cm.group.clone();
+        let pattern = Pattern {
+            context: self.context(comm, half)?,
+            src: if src == c::MPI_ANY_SOURCE { None } else { Some(group.world(src as u32)) },
+            tag: if tag == c::MPI_ANY_TAG { None } else { Some(tag) },
+        };
+        let r = RecvState { pattern, group, buf, stage: RecvStage::Idle };
+        Ok(self.reqs.insert(Request::new(Body::Recv(r), comm)))
+    }
+
+    /// Starts a request made by `new_send`/`new_recv` (or restarts a persistent one).
+    pub fn start(&mut self, rid: u32) -> Result<()> {
+        let req = self.reqs.get_mut(rid).ok_or_else(|| MpiError::new(c::MPI_ERR_REQUEST, "Invalid request"))?;
+        req.active = true;
+        req.error_detail = None;
+        match &mut req.body {
+            Body::Null => {
+                req.done = true;
+                Ok(())
+            }
+            Body::Send(s) => {
+                req.done = false;
+                req.status = Status::empty();
+                if s.mode == SendMode::Buffered {
+                    self.start_bsend(rid)
+                } else {
+                    self.start_send(rid)
+                }
+            }
+            Body::Recv(r) => {
+                req.done = false;
+                req.status = Status::empty();
+                r.stage = RecvStage::Posted;
+                self.start_recv(rid)
+            }
+        }
+    }
+
+    /// The protocol decision: eager or rendezvous.
+    fn start_send(&mut self, rid: u32) -> Result<()> {
+        let me = self.info.rank;
+        let eager_limit = self.config.eager_limit;
+        let wire = self.reqs.wire_id(rid);
+        let Some(Request { body: Body::Send(s), .. }) = self.reqs.get_mut(rid) else {
+            return Err(MpiError::intern("start_send on a request that is not a send"));
+        };
+        let len = s.buf.len();
+        let mut h = Header { src: me, context: s.context, tag: s.tag, msg_len: len as u64, ..Header::new(Kind::Eager) };
+        let dest = s.dest;
+        if len <= eager_limit {
+            h.len = len as u64;
+            let on_sent = if s.mode == SendMode::Sync {
+                h.flags = FLAG_SYNC;
+                h.sreq = wire;
+                OnSent::AwaitAck(rid)
+            } else {
+                OnSent::Complete(rid)
+            };
+            s.stage = SendStage::Queued;
+            self.send_frame(dest, h, Some(rid), on_sent)
+        } else {
+            if s.buf.contiguous_span().is_none() {
+                // The receiver reads one run; pack a strided buffer once.
+                if let Buf::User(u) = &s.buf {
+                    s.buf = Buf::Owned(u.to_vec(0, len));
+                }
+            }
+            let (addr, _) = s.buf.contiguous_span().expect("owned buffers are contiguous");
+            h.kind = Some(Kind::Rts);
+            h.sreq = wire;
+            h.addr = addr as u64;
+            s.stage = SendStage::Queued;
+            self.send_frame(dest, h, None, OnSent::AwaitPull(rid))
+        }
+    }
+
+    /// MPI_Bsend: copy into library memory accounted against the attached buffer, send that
+    /// copy in the background, and complete the user's request at once.
+    fn start_bsend(&mut self, rid: u32) -> Result<()> {
+        let Some(Request { body: Body::Send(s), comm, .. }) = self.reqs.get(rid) else {
+            return Err(MpiError::intern("start_bsend on a request that is not a send"));
+        };
+        let need = s.buf.len() + c::MPI_BSEND_OVERHEAD as usize;
+        let Some(bb) = self.bsend.as_mut() else {
+            return Err(MpiError::new(c::MPI_ERR_BUFFER, "Insufficient space in Bsend buffer: no buffer is attached"));
+        };
+        if bb.used + need > bb.size {
+            return Err(MpiError::new(
+                c::MPI_ERR_BUFFER,
+                format!(
+                    "Insufficient space in Bsend buffer; requested {}; total buffer size is {}, {} in use",
+                    need, bb.size, bb.used
+                ),
+            ));
+        }
+        bb.used += need;
+        let data = match &s.buf {
+            Buf::User(u) => u.to_vec(0, u.len()),
+            Buf::Owned(v) => v.clone(),
+        };
+        let inner = SendState {
+            dest: s.dest,
+            context: s.context,
+            tag: s.tag,
+            mode: SendMode::Standard,
+            buf: Buf::Owned(data),
+            stage: SendStage::Idle,
+            bsend_bytes: need,
+        };
+        let mut r = Request::new(Body::Send(inner), *comm);
+        r.free_when_done = true;
+        let inner_id = self.reqs.insert(r);
+        self.start_send(inner_id)?;
+        self.complete(rid, Status::empty());
+        Ok(())
+    }
+
+    /// Sends a frame now if the peer's ring has room and nothing is queued before it, else
+    /// queues it (per-destination FIFO keeps the non-overtaking order).
+    pub(super) fn send_frame(&mut self, dest: u32, h: Header, payload_from: Option<u32>, on_sent: OnSent) -> Result<()> {
+        if self.pending[dest as usize].is_empty() && self.try_push(dest, &h, payload_from)? {
+            self.after_sent(on_sent);
+            return Ok(());
+        }
+        self.pending[dest as usize].push_back(Pending { header: h, payload_from, on_sent });
+        self.npending += 1;
+        Ok(())
+    }
+
+    pub(super) fn try_push(&mut self, dest: u32, h: &Header, payload_from: Option<u32>) -> Result<bool> {
+        let me = self.info.rank;
+        let payload = match payload_from.and_then(|r| self.reqs.get(r)) {
+            Some(Request { body: Body::Send(s), .. }) => match &s.buf {
+                Buf::User(u) => Payload::User(u, h.offset as usize),
+                Buf::Owned(v) => Payload::Bytes(&v[h.offset as usize..]),
+            },
+            _ => Payload::None,
+        };
+        self.shm.try_send(me, dest, h, payload).map_err(|e| MpiError::other(format!("cannot send to rank {dest}: {e}")))
+    }
+
+    pub(super) fn after_sent(&mut self, on_sent: OnSent) {
+        let set = |rt: &mut Runtime, rid: u32, st: SendStage| {
+            if let Some(Request { body: Body::Send(s), .. }) = rt.reqs.get_mut(rid) {
+                s.stage = st;
+            }
+        };
+        match on_sent {
+            OnSent::Nothing => {}
+            OnSent::Complete(rid) => {
+                set(self, rid, SendStage::Done);
+                self.complete(rid, Status::empty());
+            }
+            OnSent::AwaitAck(rid) => set(self, rid, SendStage::AwaitAck),
+            OnSent::AwaitPull(rid) => set(self, rid, SendStage::AwaitPull),
+        }
+    }
+
+    /// Marks a request complete; releases what it held.
+    pub(super) fn complete(&mut self, rid: u32, status: Status) {
+        let Some(req) = self.reqs.get_mut(rid) else { return };
+        req.done = true;
+        req.status = status;
+        let mut release = 0;
+        if let Body::Send(s) = &mut req.body {
+            s.stage = SendStage::Done;
+            release = std::mem::take(&mut s.bsend_bytes);
+        }
+        if let Body::Recv(r) = &mut req.body {
+            r.stage = RecvStage::Done;
+        }
+        let drop_it = req.free_when_done;
+        if release > 0 {
+            if let Some(bb) = self.bsend.as_mut() {
+                bb.used = bb.used.saturating_sub(release);
+            }
+        }
+        if drop_it {
+            self.reqs.remove(rid);
+        }
+    }
+
+    fn recv_status(&self, rid: u32, env: &Envelope, msg_len: usize) -> Status {
+        let (group_rank, cap) = match self.reqs.get(rid) {
+            Some(Request { body: Body::Recv(r), .. }) => (r.group.rank_of(env.src), r.buf.len()),
+            _ => (None, 0),
+        };
+        Status {
+            source: group_rank.map(|r| r as i32).unwrap_or(c::MPI_ANY_SOURCE),
+            tag: env.tag,
+            bytes: msg_len.min(cap),
+            cancelled: false,
+            error: if msg_len > cap { c::MPI_ERR_TRUNCATE } else { 0 },
+        }
+    }
+
+    fn truncation_detail(&mut self, rid: u32, st: &Status, msg_len: usize) {
+        if st.error == c::MPI_ERR_TRUNCATE {
+            if let Some(req) = self.reqs.get_mut(rid) {
+                req.error_detail = Some(format!(
+                    "Message truncated; {} bytes received but buffer size is {}",
+                    msg_len, st.bytes
+                ));
+            }
+        }
+    }
+
+    /// Matches a newly posted receive against unexpected messages, or leaves it posted.
+    fn start_recv(&mut self, rid: u32) -> Result<()> {
+        let pattern = match self.reqs.get(rid) {
+            Some(Request { body: Body::Recv(r), .. }) => r.pattern,
+            _ => return Err(MpiError::intern("start_recv on a request that is not a receive")),
+        };
+        match self.matching.post(pattern, rid) {
+            None => Ok(()),
+            Some((env, Unexpected::Eager { data, sync_sreq })) => {
+                let st = self.recv_status(rid, &env, data.len());
+                if let Some(Request { body: Body::Recv(r), .. }) = self.reqs.get_mut(rid) {
+                    r.buf.write(0, &data);
+                }
+                self.truncation_detail(rid, &st, data.len());
+                self.complete(rid, st);
+                if let Some(sreq) = sync_sreq {
+                    self.send_ctrl(env.src, Kind::Ack, sreq, 0)?;
+                }
+                Ok(())
+            }
+            Some((env, Unexpected::Rts { header })) => self.start_pull(rid, env, header),
+        }
+    }
+
+    fn send_ctrl(&mut self, dest: u32, kind: Kind, sreq: u64, rreq: u64) -> Result<()> {
+        let h = Header { src: self.info.rank, sreq, rreq, ..Header::new(kind) };
+        self.send_frame(dest, h, None, OnSent::Nothing)
+    }
+
+    /// A matched RTS: read the data with one copy, or ask for it to be streamed.
+    fn start_pull(&mut self, rid: u32, env: Envelope, h: Header) -> Result<()> {
+        let total = h.msg_len as usize;
+        let st = self.recv_status(rid, &env, total);
+        if self.cma_ok {
+            let pid = self.shm.pid(env.src);
+            let n = st.bytes;
+            let res = match self.reqs.get_mut(rid) {
+                Some(Request { body: Body::Recv(r), .. }) if n > 0 => {
+                    r.buf.with_io_slices_mut(0, n, |s| crate::transport::shm::cma::read(pid, h.addr, s))
+                }
+                _ => Ok(0),
+            };
+            match res {
+                Ok(_) => {
+                    self.send_ctrl(env.src, Kind::Fin, h.sreq, 0)?;
+                    self.truncation_detail(rid, &st, total);
+                    self.complete(rid, st);
+                    return Ok(());
+                }
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EPERM) | Some(libc::ENOSYS) | Some(libc::EACCES)) => {
+                    // Not permitted here (ptrace rules, seccomp): stream through the rings.
+                    self.cma_ok = false;
+                }
+                Err(e) => {
+                    self.send_ctrl(env.src, Kind::Fin, h.sreq, 0)?;
+                    let st = Status { error: c::MPI_ERR_OTHER, ..st };
+                    if let Some(req) = self.reqs.get_mut(rid) {
+                        req.error_detail = Some(format!("reading {total} bytes from rank {} failed: {e}", env.src));
+                    }
+                    self.complete(rid, st);
+                    return Ok(());
+                }
+            }
+        }
+        let wire = self.reqs.wire_id(rid);
+        if let Some(Request { body: Body::Recv(r), status, .. }) = self.reqs.get_mut(rid) {
+            r.stage = RecvStage::Streaming { total, received: 0 };
+            *status = st;
+        }
+        self.truncation_detail(rid, &st, total);
+        self.send_ctrl(env.src, Kind::Cts, h.sreq, wire)
+    }
+
+    /// Handles one validated frame from the transport.
+    pub(super) fn handle_frame(&mut self, f: Frame) -> Result<()> {
+        let h = f.header;
+        let env = Envelope { context: h.context, src: f.src, tag: h.tag };
+        match h.kind() {
+            Kind::Eager => {
+                let sync = (h.flags & FLAG_SYNC != 0).then_some(h.sreq);
+                if let Some(rid) = self.matching.arrive(&env) {
+                    let st = self.recv_status(rid, &env, h.len as usize);
+                    if let Some(Request { body: Body::Recv(r), .. }) = self.reqs.get_mut(rid) {
+                        let (a, b) = self.shm.payload(&f);
+                        r.buf.write(0, a);
+                        r.buf.write(a.len(), b);
+                    }
+                    self.shm.consume(&f);
+                    self.truncation_detail(rid, &st, h.len as usize);
+                    self.complete(rid, st);
+                    if let Some(sreq) = sync {
+                        self.send_ctrl(f.src, Kind::Ack, sreq, 0)?;
+                    }
+                } else {
+                    let (a, b) = self.shm.payload(&f);
+                    let mut data = Vec::with_capacity(a.len() + b.len());
+                    data.extend_from_slice(a);
+                    data.extend_from_slice(b);
+                    self.shm.consume(&f);
+                    self.matching.keep_unexpected(env, Unexpected::Eager { data, sync_sreq: sync });
+                }
+                Ok(())
+            }
+            Kind::Rts => {
+                self.shm.consume(&f);
+                match self.matching.arrive(&env) {
+                    Some(rid) => self.start_pull(rid, env, h),
+                    None => {
+                        self.matching.keep_unexpected(env, Unexpected::Rts { header: h });
+                        Ok(())
+                    }
+                }
+            }
+            Kind::Cts => {
+                self.shm.consume(&f);
+                match self.own_send(h.sreq, f.src, SendStage::AwaitPull) {
+                    Some(rid) => {
+                        if let Some(Request { body: Body::Send(s), .. }) = self.reqs.get_mut(rid) {
+                            s.stage = SendStage::Streaming { rreq: h.rreq, sent: 0 };
+                        }
+                        self.streams.push(rid);
+                        Ok(())
+                    }
+                    None => {
+                        self.reject(f.src, "CTS for a request that is not waiting for one");
+                        Ok(())
+                    }
+                }
+            }
+            Kind::Data => {
+                let rid = self.reqs.from_wire(h.rreq);
+                let ok = rid.and_then(|rid| match self.reqs.get_mut(rid) {
+                    Some(Request { body: Body::Recv(r), .. }) => match r.stage {
+                        RecvStage::Streaming { total, received } if total as u64 == h.msg_len => {
+                            let (a, b) = self.shm.payload(&f);
+                            r.buf.write(h.offset as usize, a);
+                            r.buf.write(h.offset as usize + a.len(), b);
+                            let received = received + h.len as usize;
+                            r.stage = RecvStage::Streaming { total, received };
+                            Some((rid, received >= total))
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                });
+                self.shm.consume(&f);
+                match ok {
+                    Some((rid, true)) => {
+                        let st = self.reqs.get(rid).map(|r| r.status).unwrap_or_else(Status::empty);
+                        self.complete(rid, st);
+                    }
+                    Some((_, false)) => {}
+                    None => self.reject(f.src, "DATA for a receive that is not streaming"),
+                }
+                Ok(())
+            }
+            Kind::Fin | Kind::Ack => {
+                self.shm.consume(&f);
+                let want = if h.kind() == Kind::Fin { SendStage::AwaitPull } else { SendStage::AwaitAck };
+                match self.own_send(h.sreq, f.src, want) {
+                    Some(rid) => self.complete(rid, Status::empty()),
+                    None => self.reject(f.src, "acknowledgement for a request that is not waiting for one"),
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The send request named by a wire id from `src`, if it is in stage `want`.
+    fn own_send(&self, wire: u64, src: u32, want: SendStage) -> Option<u32> {
+        let rid = self.reqs.from_wire(wire)?;
+        match self.reqs.get(rid) {
+            Some(Request { body: Body::Send(s), done: false, .. }) if s.dest == src && s.stage == want => Some(rid),
+            _ => None,
+        }
+    }
+
+    pub(super) fn reject(&self, src: u32, what: &str) {
+        eprintln!("ftmpi: rank {}: ignored a frame from rank {src}: {what}", self.info.rank);
+    }
+
+    /// Pushes DATA frames of streaming sends while the rings have room.
+    pub(super) fn push_streams(&mut self) -> Result<bool> {
+        let mut did = false;
+        let max = self.shm.max_payload();
+        let mut i = 0;
+        while i < self.streams.len() {
+            let rid = self.streams[i];
+            let mut finished = false;
+            loop {
+                let wire = self.reqs.wire_id(rid);
+                let Some(Request { body: Body::Send(s), .. }) = self.reqs.get(rid) else {
+                    finished = true;
+                    break;
+                };
+                let SendStage::Streaming { rreq, sent } = s.stage else {
+                    finished = true;
+                    break;
+                };
+                let total = s.buf.len();
+                if sent >= total {
+                    self.complete(rid, Status::empty());
+                    finished = true;
+                    break;
+                }
+                let chunk = (total - sent).min(max);
+                let h = Header {
+                    src: self.info.rank,
+                    context: s.context,
+                    tag: s.tag,
+                    len: chunk as u64,
+                    msg_len: total as u64,
+                    sreq: wire,
+                    rreq,
+                    offset: sent as u64,
+                    ..Header::new(Kind::Data)
+                };
+                let dest = s.dest;
+                if !self.try_push(dest, &h, Some(rid))? {
+                    break;
+                }
+                did = true;
+                if let Some(Request { body: Body::Send(s), .. }) = self.reqs.get_mut(rid) {
+                    s.stage = SendStage::Streaming { rreq, sent: sent + chunk };
+                }
+            }
+            if finished {
+                self.streams.swap_remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        Ok(did)
+    }
+
+    /// Retries queued frames in order, per destination.
+    pub(super) fn flush_pending(&mut self) -> Result<bool> {
+        if self.npending == 0 {
+            return Ok(false);
+        }
+        let mut did = false;
+        for dest in 0..self.pending.len() {
+            while let Some(p) = self.pending[dest].front() {
+                let (h, from, on_sent) = (p.header, p.payload_from, p.on_sent);
+                if !self.try_push(dest as u32, &h, from)? {
+                    break;
+                }
+                self.pending[dest].pop_front();
+                self.npending -= 1;
+                did = true;
+                self.after_sent(on_sent);
+            }
+        }
+        Ok(did)
+    }
+
+    pub(super) fn has_outbound_work(&self) -> bool {
+        self.npending > 0 || !self.streams.is_empty()
+    }
+
+    /// MPI_Cancel: receives still posted and sends still queued can be cancelled.
+    pub fn cancel(&mut self, rid: u32) -> Result<()> {
+        let req = self.reqs.get(rid).ok_or_else(|| MpiError::new(c::MPI_ERR_REQUEST, "Invalid request"))?;
+        if req.done {
+            return Ok(());
+        }
+        match &req.body {
+            Body::Recv(r) if r.stage == RecvStage::Posted => {
+                let ctx = r.pattern.context;
+                if self.matching.unpost(ctx, rid) {
+                    let st = Status { cancelled: true, ..Status::empty() };
+                    self.complete(rid, st);
+                }
+            }
+            Body::Send(s) if s.stage == SendStage::Queued => {
+                let q = &mut self.pending[s.dest as usize];
+                let before = q.len();
+                q.retain(|p| {
+                    !(p.payload_from == Some(rid)
+                        || matches!(p.on_sent, OnSent::Complete(r) | OnSent::AwaitAck(r) | OnSent::AwaitPull(r) if r == rid))
+                });
+                let removed = before - q.len();
+                if removed > 0 {
+                    self.npending -= removed;
+                    let st = Status { cancelled: true, ..Status::empty() };
+                    self.complete(rid, st);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The oldest unexpected message matching, as a status (MPI_Iprobe after progress).
+    pub fn probe_unexpected(&self, comm: u32, src: i32, tag: i32) -> Result<Option<Status>> {
+        let cm = self.comm(comm)?;
+        let pat = Pattern {
+            context: p2p_context(cm.id),
+            src: if src == c::MPI_ANY_SOURCE { None } else { Some(cm.group.world(src as u32)) },
+            tag: if tag == c::MPI_ANY_TAG { None } else { Some(tag) },
+        };
+        Ok(self.matching.peek(&pat).map(|(env, u)| {
+            let bytes = match u {
+                Unexpected::Eager { data, .. } => data.len(),
+                Unexpected::Rts { header } => header.msg_len as usize,
+            };
+            Status {
+                source: cm.group.rank_of(env.src).map(|r| r as i32).unwrap_or(c::MPI_ANY_SOURCE),
+                tag: env.tag,
+                bytes,
+                cancelled: false,
+                error: 0,
+            }
+        }))
+    }
+
+    /// MPI_Buffer_attach.
+    pub fn buffer_attach(&mut self, addr: usize, size: usize) -> Result<()> {
+        if self.bsend.is_some() {
+            return Err(MpiError::new(c::MPI_ERR_BUFFER, "Buffer is already attached"));
+        }
+        self.bsend = Some(BsendBuffer { addr, size, used: 0 });
+        Ok(())
+    }
+
+    /// MPI_Buffer_detach: waits until every buffered message has left, then returns the buffer.
+    pub fn buffer_detach(&mut self) -> Result<(usize, usize)> {
+        if self.bsend.is_none() {
+            return Err(MpiError::new(c::MPI_ERR_BUFFER, "No buffer is attached"));
+        }
+        self.wait_until(|rt| rt.bsend.is_none_or(|b| b.used == 0))?;
+        let b = self.bsend.take().expect("checked above");
+        Ok((b.addr, b.size))
+    }
+}

@@ -1,0 +1,272 @@
+//! Shared-memory transport: per-pair SPSC rings in the receiver's segment, a futex doorbell
+//! per rank, and single-copy reads of large messages with `process_vm_readv`.
+//!
+//! Each rank owns one segment, `/dev/shm/ftmpi-<job>-<rank>-<incarnation>`, holding one
+//! inbound ring per sender (itself included, so self-sends take the same path). A sender
+//! opens a peer's segment on first use and writes frames into its own ring there.
+
+pub mod cma;
+pub mod doorbell;
+pub mod ring;
+pub mod segment;
+
+use std::io::{self, IoSliceMut};
+use std::time::Duration;
+
+use crate::transport::userbuf::UserBuf;
+use crate::transport::wire::{HEADER_LEN, Header, WireError};
+use ring::{Ring, TxState, padded};
+use segment::Segment;
+
+/// What follows a header in a frame.
+pub enum Payload<'a> {
+    None,
+    Bytes(&'a [u8]),
+    /// Packed bytes of a user buffer starting at this packed offset (length in the header).
+    User(&'a UserBuf, usize),
+}
+
+/// A validated frame at the front of a ring, not yet consumed.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame {
+    pub src: u32,
+    pub header: Header,
+    pos: u64,
+    frame_len: u64,
+}
+
+/// A frame that failed validation; its ring was drained.
+#[derive(Debug)]
+pub struct BadFrame {
+    pub src: u32,
+    pub error: WireError,
+}
+
+struct Peer {
+    seg: Segment,
+    tx: TxState,
+}
+
+/// The shared-memory endpoints of one rank.
+pub struct ShmTransport {
+    own: Segment,
+    own_name: String,
+    rx_tail: Vec<u64>,
+    peers: Vec<Option<Peer>>,
+    peer_names: Vec<String>,
+    peer_pids: Vec<i32>,
+    next_poll: usize,
+}
+
+impl ShmTransport {
+    /// Creates this rank's segment with one ring of `ring_cap` bytes per rank of the job.
+    pub fn create(name: String, size: usize, ring_cap: usize) -> io::Result<ShmTransport> {
+        // A stale segment of a crashed job with the same name would make O_EXCL fail.
+        Segment::unlink(&name);
+        let own = Segment::create(&name, size, ring_cap)?;
+        Ok(ShmTransport {
+            own,
+            own_name: name,
+            rx_tail: vec![0; size],
+            peers: (0..size).map(|_| None).collect(),
+            peer_names: vec![String::new(); size],
+            peer_pids: vec![0; size],
+            next_poll: 0,
+        })
+    }
+
+    /// The endpoint blob published at the fence: the segment's name.
+    pub fn endpoint(&self) -> Vec<u8> {
+        self.own_name.as_bytes().to_vec()
+    }
+
+    /// Removes this rank's segment name (peers that mapped it keep their mapping).
+    pub fn unlink_own(&self) {
+        Segment::unlink(&self.own_name);
+    }
+
+    /// Records the peers' pids and segment names from the fence. Names are untrusted input.
+    pub fn set_peers(&mut self, table: &[(u32, Vec<u8>)]) -> io::Result<()> {
+        if table.len() != self.peers.len() {
+            return Err(io::Error::other(format!("endpoint table has {} entries, job has {}", table.len(), self.peers.len())));
+        }
+        for (r, (pid, blob)) in table.iter().enumerate() {
+            let name = std::str::from_utf8(blob).map_err(|_| io::Error::other(format!("endpoint of rank {r} is not UTF-8")))?;
+            if !name.starts_with("ftmpi-") || name.contains('/') || name.len() > 200 {
+                return Err(io::Error::other(format!("endpoint of rank {r} is not a segment name: {name:?}")));
+            }
+            self.peer_names[r] = name.to_string();
+            self.peer_pids[r] = *pid as i32;
+        }
+        Ok(())
+    }
+
+    pub fn pid(&self, rank: u32) -> i32 {
+        self.peer_pids[rank as usize]
+    }
+
+    /// The largest payload one frame may carry.
+    pub fn max_payload(&self) -> usize {
+        self.own.ring_cap() / 4
+    }
+
+    /// Maps a peer's segment now rather than on first send.
+    pub fn open_peer(&mut self, dest: u32) -> io::Result<()> {
+        self.peer(dest).map(|_| ())
+    }
+
+    fn peer(&mut self, dest: u32) -> io::Result<&mut Peer> {
+        let d = dest as usize;
+        if self.peers[d].is_none() {
+            let seg = Segment::open(&self.peer_names[d])?;
+            if seg.nrings() != self.rx_tail.len() || seg.ring_cap() != self.own.ring_cap() {
+                return Err(io::Error::other(format!("segment of rank {dest} does not match this job")));
+            }
+            self.peers[d] = Some(Peer { seg, tx: TxState::default() });
+        }
+        Ok(self.peers[d].as_mut().expect("opened above"))
+    }
+
+    /// Writes one frame into `dest`'s ring. Returns `Ok(false)` when the ring has no room.
+    pub fn try_send(&mut self, me: u32, dest: u32, hdr: &Header, payload: Payload<'_>) -> io::Result<bool> {
+        let len = hdr.len as usize;
+        debug_assert!(len <= self.max_payload());
+        let frame_len = padded(HEADER_LEN + len);
+        let peer = self.peer(dest)?;
+        let (ctl, data) = peer.seg.ring(me as usize);
+        let ring = Ring { ctl, data, cap: peer.seg.ring_cap() };
+        if ring.free(&mut peer.tx, frame_len) < frame_len {
+            return Ok(false);
+        }
+        let head = peer.tx.head;
+        ring.write_at(head, &hdr.encode());
+        let mut at = head + HEADER_LEN as u64;
+        match payload {
+            Payload::None => {}
+            Payload::Bytes(b) => ring.write_at(at, &b[..len]),
+            Payload::User(ub, offset) => ub.read(offset, len, &mut |s| {
+                ring.write_at(at, s);
+                at += s.len() as u64;
+            }),
+        }
+        peer.tx.head = head + frame_len as u64;
+        ring.publish(peer.tx.head);
+        doorbell::ring(peer.seg.doorbell(), peer.seg.sleeping());
+        Ok(true)
+    }
+
+    fn own_ring(&self, src: usize) -> Ring<'_> {
+        let (ctl, data) = self.own.ring(src);
+        Ring { ctl, data, cap: self.own.ring_cap() }
+    }
+
+    /// The next frame from any sender, round-robin, validated.
+    pub fn poll_frame(&mut self) -> Option<Result<Frame, BadFrame>> {
+        let n = self.rx_tail.len();
+        for k in 0..n {
+            let src = (self.next_poll + k) % n;
+            let tail = self.rx_tail[src];
+            let avail = self.own_ring(src).available(tail);
+            if avail == 0 {
+                continue;
+            }
+            self.next_poll = (src + 1) % n;
+            let ring = self.own_ring(src);
+            let max = self.max_payload() as u64;
+            let checked = if avail < HEADER_LEN as u64 || avail > ring.cap as u64 {
+                Err(WireError::BadLength { kind: crate::transport::wire::Kind::Eager, len: avail, limit: ring.cap as u64 })
+            } else {
+                let (a, b) = ring.slices(tail, HEADER_LEN);
+                let mut raw = [0u8; HEADER_LEN];
+                raw[..a.len()].copy_from_slice(a);
+                raw[a.len()..].copy_from_slice(b);
+                Header::decode(&raw, src as u32, max).and_then(|h| {
+                    let frame_len = padded(HEADER_LEN + h.len as usize) as u64;
+                    if frame_len > avail {
+                        Err(WireError::BadLength { kind: h.kind(), len: h.len, limit: avail })
+                    } else {
+                        Ok((h, frame_len))
+                    }
+                })
+            };
+            return Some(match checked {
+                Ok((header, frame_len)) => Ok(Frame { src: src as u32, header, pos: tail, frame_len }),
+                Err(error) => {
+                    // Nothing after a bad frame can be trusted to be aligned: drop it all.
+                    let head = tail + avail;
+                    self.rx_tail[src] = head;
+                    self.own_ring(src).release(head);
+                    Err(BadFrame { src: src as u32, error })
+                }
+            });
+        }
+        None
+    }
+
+    /// The payload of a frame returned by `poll_frame`, as at most two slices.
+    pub fn payload(&self, f: &Frame) -> (&[u8], &[u8]) {
+        self.own_ring(f.src as usize).slices(f.pos + HEADER_LEN as u64, f.header.len as usize)
+    }
+
+    /// Copies a frame's payload into a user buffer at a packed offset.
+    pub fn payload_to_user(&self, f: &Frame, ub: &UserBuf, offset: usize) {
+        let (a, b) = self.payload(f);
+        ub.write(offset, a);
+        ub.write(offset + a.len(), b);
+    }
+
+    /// Hands a frame's bytes back to its sender.
+    pub fn consume(&mut self, f: &Frame) {
+        let s = f.src as usize;
+        debug_assert_eq!(self.rx_tail[s], f.pos);
+        self.rx_tail[s] = f.pos + f.frame_len;
+        self.own_ring(s).release(self.rx_tail[s]);
+    }
+
+    /// True when some inbound ring holds unread bytes.
+    pub fn has_input(&self) -> bool {
+        (0..self.rx_tail.len()).any(|s| self.own_ring(s).available(self.rx_tail[s]) != 0)
+    }
+
+    /// Sleeps on the doorbell until a frame arrives, the doorbell is rung, or `timeout`.
+    pub fn sleep(&self, timeout: Duration) {
+        doorbell::sleep(self.own.doorbell(), self.own.sleeping(), timeout, || self.has_input());
+    }
+
+    /// Wakes this rank from another thread of the same process (control events).
+    pub fn wake_handle(&self) -> WakeHandle {
+        WakeHandle { name: self.own_name.clone() }
+    }
+
+    /// Reads `len` packed bytes of `src`'s memory at `addr` into `ub` at packed `offset`.
+    pub fn cma_read(&self, src: u32, addr: u64, ub: &UserBuf, offset: usize, len: usize) -> io::Result<()> {
+        let pid = self.peer_pids[src as usize];
+        let n = ub.with_io_slices_mut(offset, len, |slices: &mut [IoSliceMut<'_>]| cma::read(pid, addr, slices))?;
+        if n != len {
+            return Err(io::Error::other(format!("read {n} of {len} bytes from rank {src}")));
+        }
+        Ok(())
+    }
+}
+
+/// Rings a rank's own doorbell from another thread: opens its own segment by name.
+pub struct WakeHandle {
+    name: String,
+}
+
+impl WakeHandle {
+    pub fn open(&self) -> io::Result<Waker> {
+        Ok(Waker { seg: Segment::open(&self.name)? })
+    }
+}
+
+/// An open doorbell to ring.
+pub struct Waker {
+    seg: Segment,
+}
+
+impl Waker {
+    pub fn wake(&self) {
+        doorbell::ring_always(self.seg.doorbell());
+    }
+}

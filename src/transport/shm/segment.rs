@@ -1,0 +1,184 @@
+//! A rank's shared-memory segment: a header page with its doorbell, then one inbound ring
+//! per sender. The owner creates it before the bootstrap fence; peers open it afterwards.
+//!
+//! Everything shared is `#[repr(C)]` and touched only through atomics or through the byte
+//! copies of [`super::ring`]. The mapping is owned by [`Segment`], whose `Drop` unmaps it; no
+//! reference into it outlives a borrow of the `Segment`.
+
+use std::ffi::CString;
+use std::io;
+use std::num::NonZeroUsize;
+use std::os::fd::{AsFd, AsRawFd};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+use nix::fcntl::OFlag;
+use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap, shm_open, shm_unlink};
+use nix::sys::stat::{Mode, fstat};
+use nix::unistd::ftruncate;
+
+const MAGIC: u64 = 0x4654_4d50_4953_484d; // "FTMPISHM"
+const VERSION: u32 = 1;
+/// Bytes before the first ring: the header and the doorbell, each on its own cache line.
+pub const HEADER_BYTES: usize = 4096;
+/// Control bytes in front of each ring's data: the producer's and the consumer's line.
+pub const RING_CTL_BYTES: usize = 128;
+
+#[repr(C)]
+struct SegHeader {
+    magic: AtomicU64,
+    version: AtomicU32,
+    nrings: AtomicU32,
+    ring_cap: AtomicU64,
+    owner_pid: AtomicU32,
+    _pad0: [u8; 36],
+    /// Futex word: bumped by anyone who wants the owner to wake up.
+    doorbell: AtomicU32,
+    _pad1: [u8; 60],
+    /// Non-zero while the owner is (about to be) asleep on `doorbell`.
+    sleeping: AtomicU32,
+}
+
+const _: () = assert!(std::mem::size_of::<SegHeader>() <= HEADER_BYTES);
+
+/// Producer and consumer positions of one ring, each on its own cache line.
+#[repr(C)]
+pub struct RingCtl {
+    /// Bytes ever written (producer-owned).
+    pub head: AtomicU64,
+    _pad0: [u8; 56],
+    /// Bytes ever consumed (consumer-owned).
+    pub tail: AtomicU64,
+    _pad1: [u8; 56],
+}
+
+const _: () = assert!(std::mem::size_of::<RingCtl>() == RING_CTL_BYTES);
+
+/// One mapped segment.
+pub struct Segment {
+    ptr: NonNull<u8>,
+    len: usize,
+    nrings: usize,
+    ring_cap: usize,
+}
+
+// SAFETY: the mapping is plain shared memory accessed through atomics and byte copies; the
+// owning `Segment` may move between threads like any other owned buffer.
+unsafe impl Send for Segment {}
+
+fn shm_name(name: &str) -> io::Result<CString> {
+    CString::new(format!("/{name}")).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in segment name"))
+}
+
+fn ring_stride(cap: usize) -> usize {
+    RING_CTL_BYTES + cap
+}
+
+/// Bytes needed for `nrings` rings of `ring_cap` bytes.
+pub fn segment_bytes(nrings: usize, ring_cap: usize) -> usize {
+    HEADER_BYTES + nrings * ring_stride(ring_cap)
+}
+
+fn map(fd: impl AsFd, len: usize) -> io::Result<NonNull<u8>> {
+    let nz = NonZeroUsize::new(len).ok_or_else(|| io::Error::other("empty segment"))?;
+    // SAFETY: a fresh shared mapping of a file we hold open; no existing memory is affected.
+    let p = unsafe { mmap(None, nz, ProtFlags::PROT_READ | ProtFlags::PROT_WRITE, MapFlags::MAP_SHARED, fd, 0) }?;
+    Ok(p.cast())
+}
+
+impl Segment {
+    /// Creates `/dev/shm/<name>` with `nrings` rings of `ring_cap` bytes (a power of two).
+    pub fn create(name: &str, nrings: usize, ring_cap: usize) -> io::Result<Segment> {
+        assert!(ring_cap.is_power_of_two() && ring_cap >= 4096);
+        let cname = shm_name(name)?;
+        let len = segment_bytes(nrings, ring_cap);
+        let fd = shm_open(cname.as_c_str(), OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_RDWR, Mode::S_IRUSR | Mode::S_IWUSR)?;
+        if let Err(e) = ftruncate(&fd, len as i64) {
+            let _ = shm_unlink(cname.as_c_str());
+            return Err(e.into());
+        }
+        let ptr = map(&fd, len)?;
+        let seg = Segment { ptr, len, nrings, ring_cap };
+        let h = seg.header();
+        h.version.store(VERSION, Ordering::Relaxed);
+        h.nrings.store(nrings as u32, Ordering::Relaxed);
+        h.ring_cap.store(ring_cap as u64, Ordering::Relaxed);
+        h.owner_pid.store(std::process::id(), Ordering::Relaxed);
+        h.magic.store(MAGIC, Ordering::Release);
+        Ok(seg)
+    }
+
+    /// Opens a peer's segment and checks that its header is sane.
+    pub fn open(name: &str) -> io::Result<Segment> {
+        let cname = shm_name(name)?;
+        let fd = shm_open(cname.as_c_str(), OFlag::O_RDWR, Mode::empty())?;
+        let st = fstat(fd.as_raw_fd())?;
+        let len = st.st_size as usize;
+        if len < HEADER_BYTES {
+            return Err(io::Error::other(format!("segment {name} is too small ({len} bytes)")));
+        }
+        let ptr = map(&fd, len)?;
+        let mut seg = Segment { ptr, len, nrings: 0, ring_cap: 0 };
+        let h = seg.header();
+        let (magic, version) = (h.magic.load(Ordering::Acquire), h.version.load(Ordering::Relaxed));
+        let (nrings, cap) = (h.nrings.load(Ordering::Relaxed) as usize, h.ring_cap.load(Ordering::Relaxed) as usize);
+        if magic != MAGIC || version != VERSION {
+            return Err(io::Error::other(format!("segment {name} has a bad header")));
+        }
+        if !cap.is_power_of_two() || cap < 4096 || nrings.checked_mul(ring_stride(cap)).and_then(|x| x.checked_add(HEADER_BYTES)) != Some(len) {
+            return Err(io::Error::other(format!("segment {name} has inconsistent sizes")));
+        }
+        seg.nrings = nrings;
+        seg.ring_cap = cap;
+        Ok(seg)
+    }
+
+    /// Removes the name; mappings stay valid.
+    pub fn unlink(name: &str) {
+        if let Ok(c) = shm_name(name) {
+            let _ = shm_unlink(c.as_c_str());
+        }
+    }
+
+    fn header(&self) -> &SegHeader {
+        // SAFETY: the mapping is at least HEADER_BYTES long, page aligned, and SegHeader is
+        // made of atomics, valid for any bit pattern.
+        unsafe { &*(self.ptr.as_ptr() as *const SegHeader) }
+    }
+
+    pub fn nrings(&self) -> usize {
+        self.nrings
+    }
+
+    pub fn ring_cap(&self) -> usize {
+        self.ring_cap
+    }
+
+    pub fn doorbell(&self) -> &AtomicU32 {
+        &self.header().doorbell
+    }
+
+    pub fn sleeping(&self) -> &AtomicU32 {
+        &self.header().sleeping
+    }
+
+    /// The control lines and the data area of ring `i`.
+    pub fn ring(&self, i: usize) -> (&RingCtl, *mut u8) {
+        assert!(i < self.nrings);
+        let off = HEADER_BYTES + i * ring_stride(self.ring_cap);
+        debug_assert!(off + ring_stride(self.ring_cap) <= self.len);
+        // SAFETY: `off` is inside the mapping (checked against the sizes at create/open), 64-byte
+        // aligned, and RingCtl is made of atomics.
+        let ctl = unsafe { &*(self.ptr.as_ptr().add(off) as *const RingCtl) };
+        // SAFETY: the data area follows the control lines inside the same mapping.
+        let data = unsafe { self.ptr.as_ptr().add(off + RING_CTL_BYTES) };
+        (ctl, data)
+    }
+}
+
+impl Drop for Segment {
+    fn drop(&mut self) {
+        // SAFETY: we own this mapping and no reference into it outlives `self`.
+        let _ = unsafe { munmap(self.ptr.cast(), self.len) };
+    }
+}

@@ -1,0 +1,181 @@
+//! Views of user memory: the other half of the C boundary.
+//!
+//! A [`UserBuf`] is a base address, an element count and a [`Layout`] (the runs of bytes one
+//! element occupies). It is the only code that reads or writes the application's buffers;
+//! everything above it speaks of *packed* byte offsets (the bytes of the message in order),
+//! so matching, protocols and collectives never see a pointer.
+//!
+//! A `UserBuf` is built by `abi` through the unsafe [`UserBuf::new`], whose contract is the MPI
+//! rule that the buffer stays valid, and is not touched by the application, until the
+//! operation completes.
+
+use std::io::IoSliceMut;
+use std::sync::Arc;
+
+/// The memory map of one element of a datatype, as runs of contiguous bytes in packed order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// Data bytes of one element (sum of the run lengths).
+    pub size: usize,
+    /// Distance from one element to the next.
+    pub extent: isize,
+    /// (displacement from the element's start, length) in packed order; adjacent runs merged.
+    pub runs: Vec<(isize, usize)>,
+}
+
+impl Layout {
+    /// `size` contiguous bytes.
+    pub fn contiguous(size: usize) -> Layout {
+        Layout { size, extent: size as isize, runs: if size == 0 { Vec::new() } else { vec![(0, size)] } }
+    }
+
+    /// True when `count` elements form one run starting at the base address.
+    pub fn is_dense(&self) -> bool {
+        self.runs.is_empty() || (self.runs.len() == 1 && self.runs[0].0 == 0 && self.runs[0].1 as isize == self.extent)
+    }
+}
+
+/// A user buffer: base address, count and layout.
+#[derive(Debug, Clone)]
+pub struct UserBuf {
+    base: usize,
+    count: usize,
+    layout: Arc<Layout>,
+}
+
+impl UserBuf {
+    /// An empty buffer (count 0), which never touches memory.
+    pub fn empty() -> UserBuf {
+        UserBuf { base: 0, count: 0, layout: Arc::new(Layout::contiguous(0)) }
+    }
+
+    /// # Safety
+    /// For every element `i < count` and run `(d, n)` of `layout`, the bytes
+    /// `base + i * extent + d .. + n` must be valid for reads (and for writes when the buffer
+    /// is written through), not otherwise accessed by this process while an operation that
+    /// uses the buffer is pending, and stay so until that operation completes (MPI's buffer
+    /// rule for the call that handed it over).
+    pub unsafe fn new(base: *const u8, count: usize, layout: Arc<Layout>) -> UserBuf {
+        UserBuf { base: base as usize, count, layout }
+    }
+
+    /// Packed bytes in the buffer.
+    pub fn len(&self) -> usize {
+        self.count * self.layout.size
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Address and length when the whole buffer is one run.
+    pub fn contiguous_span(&self) -> Option<(usize, usize)> {
+        if self.len() == 0 {
+            return Some((self.base, 0));
+        }
+        if self.layout.is_dense() || (self.count == 1 && self.layout.runs.len() == 1) {
+            let start = self.base.wrapping_add_signed(self.layout.runs[0].0);
+            return Some((start, self.len()));
+        }
+        None
+    }
+
+    /// Calls `f(addr, len)` for each run of user memory holding packed bytes
+    /// `offset .. offset + len`, in order.
+    fn for_each_run(&self, mut offset: usize, len: usize, mut f: impl FnMut(usize, usize)) {
+        let end = (offset + len).min(self.len());
+        if offset >= end {
+            return;
+        }
+        if let Some((start, _)) = self.contiguous_span() {
+            f(start + offset, end - offset);
+            return;
+        }
+        let size = self.layout.size;
+        let mut elem = offset / size;
+        let mut within = offset % size;
+        while offset < end {
+            let elem_base = self.base.wrapping_add_signed(self.layout.extent * elem as isize);
+            let mut run_start = 0usize;
+            for &(disp, n) in &self.layout.runs {
+                if within < run_start + n && offset < end {
+                    let skip = within - run_start;
+                    let take = (n - skip).min(end - offset);
+                    f(elem_base.wrapping_add_signed(disp) + skip, take);
+                    offset += take;
+                    within += take;
+                }
+                run_start += n;
+            }
+            elem += 1;
+            within = 0;
+        }
+    }
+
+    /// Hands the packed bytes `offset .. offset + len` to `sink`, run by run, straight from
+    /// user memory.
+    pub fn read(&self, offset: usize, len: usize, sink: &mut dyn FnMut(&[u8])) {
+        self.for_each_run(offset, len, |addr, n| {
+            // SAFETY: the run lies inside the buffer that `new`'s caller vouched for.
+            let s = unsafe { std::slice::from_raw_parts(addr as *const u8, n) };
+            sink(s);
+        });
+    }
+
+    /// Copies `src` into the buffer at packed offset `offset`.
+    pub fn write(&self, offset: usize, src: &[u8]) {
+        let mut done = 0usize;
+        self.for_each_run(offset, src.len(), |addr, n| {
+            // SAFETY: the run lies inside the buffer `new`'s caller made writable for this op.
+            unsafe { std::ptr::copy_nonoverlapping(src.as_ptr().add(done), addr as *mut u8, n) };
+            done += n;
+        });
+    }
+
+    /// Packs `offset .. offset + len` into a new vector.
+    pub fn to_vec(&self, offset: usize, len: usize) -> Vec<u8> {
+        let mut v = Vec::with_capacity(len);
+        self.read(offset, len, &mut |s| v.extend_from_slice(s));
+        v
+    }
+
+    /// Calls `f` with the runs holding packed bytes `offset .. offset + len` as mutable slices,
+    /// for a scatter read (process_vm_readv) straight into user memory.
+    pub fn with_io_slices_mut<R>(&self, offset: usize, len: usize, f: impl FnOnce(&mut [IoSliceMut<'_>]) -> R) -> R {
+        let mut runs = Vec::new();
+        self.for_each_run(offset, len, |addr, n| runs.push((addr, n)));
+        let mut slices: Vec<IoSliceMut<'_>> = runs
+            .into_iter()
+            .map(|(addr, n)| {
+                // SAFETY: each run lies inside the writable buffer vouched for by `new`, and
+                // runs of one buffer do not overlap, so the slices alias nothing.
+                IoSliceMut::new(unsafe { std::slice::from_raw_parts_mut(addr as *mut u8, n) })
+            })
+            .collect();
+        f(&mut slices)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strided_pack_and_unpack() {
+        // Two ints out of every three, like a vector type.
+        let layout = Arc::new(Layout { size: 8, extent: 12, runs: vec![(0, 4), (4, 4)] });
+        let src: Vec<u32> = (0..9).collect();
+        // SAFETY: the vector outlives the view and is only read.
+        let ub = unsafe { UserBuf::new(src.as_ptr() as *const u8, 3, layout.clone()) };
+        assert_eq!(ub.len(), 24);
+        let packed = ub.to_vec(0, 24);
+        let words: Vec<u32> = packed.chunks(4).map(|c| u32::from_le_bytes(c.try_into().unwrap())).collect();
+        assert_eq!(words, vec![0, 1, 3, 4, 6, 7]);
+        let mut dst = vec![99u32; 9];
+        // SAFETY: the vector outlives the view and nothing else touches it meanwhile.
+        let out = unsafe { UserBuf::new(dst.as_mut_ptr() as *const u8, 3, layout) };
+        out.write(0, &packed[..10]);
+        out.write(10, &packed[10..]);
+        assert_eq!(dst, vec![0, 1, 99, 3, 4, 99, 6, 7, 99]);
+    }
+}
