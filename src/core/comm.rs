@@ -100,16 +100,18 @@ mod tests {
 
     #[test]
     fn lowest_common_id_is_taken_and_reused() {
-        let mut a = ContextPool::default();
-        let mut b = ContextPool::default();
-        let x = a.take_lowest(&b.mask()).unwrap();
-        assert_eq!(b.take_lowest(&a.mask()), None.or(Some(2)));
-        assert_eq!(x, 2);
-        let common: Vec<u64> = a.mask().iter().zip(b.mask()).map(|(p, q)| p & q).collect();
-        assert_eq!(a.take_lowest(&common), Some(3));
+        let and = |a: &ContextPool, b: &ContextPool| -> Vec<u64> { a.mask().iter().zip(b.mask()).map(|(p, q)| p & q).collect() };
+        let (mut a, mut b, mut c) = (ContextPool::default(), ContextPool::default(), ContextPool::default());
+        // a and b make a communicator: both take 2.
+        let common = and(&a, &b);
+        assert_eq!((a.take_lowest(&common), b.take_lowest(&common)), (Some(2), Some(2)));
+        // a, b and c agree next: 2 is busy at a and b, so all take 3.
+        let common: Vec<u64> = and(&a, &b).iter().zip(c.mask()).map(|(p, q)| p & q).collect();
+        assert_eq!((a.take_lowest(&common), b.take_lowest(&common), c.take_lowest(&common)), (Some(3), Some(3), Some(3)));
+        // Freed ids come back.
         a.release(2);
         b.release(2);
-        let common: Vec<u64> = a.mask().iter().zip(b.mask()).map(|(p, q)| p & q).collect();
+        let common = and(&a, &b);
         assert_eq!(a.take_lowest(&common), Some(2));
     }
 
