@@ -1,1 +1,2 @@
 //! ftmpi: a fault-tolerant MPI with MPICH's ABI.
+pub mod wrappers;
