@@ -11,3 +11,4 @@ pub mod core;
 pub mod launcher;
 pub mod runtime;
 pub mod transport;
+pub mod wrappers;

@@ -1,1 +1,3 @@
-fn main() {}
+fn main() {
+    mpi::wrappers::main(mpi::wrappers::Lang::F77)
+}
