@@ -270,3 +270,71 @@ impl Waker {
         doorbell::ring_always(self.seg.doorbell());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::wire::Kind;
+
+    fn pair(tag: &str) -> (ShmTransport, ShmTransport) {
+        let job = format!("ftmpi-unit-{tag}-{}", std::process::id());
+        let mut a = ShmTransport::create(format!("{job}-0"), 2, 16 * 1024).unwrap();
+        let mut b = ShmTransport::create(format!("{job}-1"), 2, 16 * 1024).unwrap();
+        let table = vec![(std::process::id(), a.endpoint()), (std::process::id(), b.endpoint())];
+        a.set_peers(&table).unwrap();
+        b.set_peers(&table).unwrap();
+        a.open_peer(1).unwrap();
+        b.open_peer(0).unwrap();
+        a.unlink_own();
+        b.unlink_own();
+        (a, b)
+    }
+
+    fn eager(src: u32, tag: i32, len: usize) -> Header {
+        Header { src, tag, len: len as u64, msg_len: len as u64, ..Header::new(Kind::Eager) }
+    }
+
+    #[test]
+    fn frames_arrive_in_order_across_the_wrap_and_the_ring_fills() {
+        let (mut a, mut b) = pair("order");
+        let payload: Vec<u8> = (0..3000u32).map(|i| i as u8).collect();
+        let mut next_tag = 0;
+        let mut got = 0;
+        // Push far more than the ring holds, draining as we go.
+        while got < 100 {
+            while next_tag < 100 && a.try_send(0, 1, &eager(0, next_tag, payload.len()), Payload::Bytes(&payload)).unwrap() {
+                next_tag += 1;
+            }
+            assert!(next_tag - got <= 6, "a 16 KiB ring cannot hold more than five 3 KiB frames");
+            let f = b.poll_frame().expect("a frame is waiting").expect("valid");
+            assert_eq!(f.header.tag, got);
+            let (x, y) = b.payload(&f);
+            assert_eq!([x, y].concat(), payload);
+            b.consume(&f);
+            got += 1;
+        }
+        assert!(b.poll_frame().is_none());
+    }
+
+    #[test]
+    fn a_frame_lying_about_its_sender_is_rejected() {
+        let (mut a, mut b) = pair("liar");
+        assert!(a.try_send(0, 1, &eager(7, 1, 0), Payload::None).unwrap());
+        match b.poll_frame() {
+            Some(Err(BadFrame { src: 0, error: WireError::WrongSource { claimed: 7, expected: 0 } })) => {}
+            other => panic!("expected a rejection, got {other:?}"),
+        }
+        // The ring is usable again afterwards.
+        assert!(a.try_send(0, 1, &eager(0, 2, 4), Payload::Bytes(b"abcd")).unwrap());
+        let f = b.poll_frame().unwrap().unwrap();
+        assert_eq!(f.header.tag, 2);
+    }
+
+    #[test]
+    fn endpoint_names_from_the_launcher_are_checked() {
+        let (mut a, _b) = pair("names");
+        let bad = vec![(1, b"../../etc/passwd".to_vec()), (2, b"ftmpi-x".to_vec())];
+        assert!(a.set_peers(&bad).is_err());
+        assert!(a.set_peers(&[(1, b"ftmpi-x".to_vec())]).is_err());
+    }
+}
