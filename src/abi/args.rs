@@ -5,8 +5,9 @@ use std::ffi::c_int;
 use super::consts as c;
 use crate::core::error::{MpiError, Result};
 
-/// Largest tag (the value of the MPI_TAG_UB attribute).
-pub const TAG_UB: c_int = i32::MAX;
+/// Largest tag (the value of the MPI_TAG_UB attribute): 2^30 - 1, far above the standard's
+/// minimum of 32767, with room below `i32::MAX` so overflowing tag arithmetic is caught.
+pub const TAG_UB: c_int = (1 << 30) - 1;
 
 pub fn count(n: c_int) -> Result<usize> {
     if n < 0 {

@@ -80,27 +80,26 @@ pub enum Errh {
 #[derive(Debug)]
 struct ErrhSlot {
     errh: Errh,
-    /// Communicators using it.
-    uses: u32,
-    /// MPI_Errhandler_free was called; the slot goes when the last user lets go.
-    freed: bool,
+    /// References: the creator's, one per MPI_Errhandler_get, one per communicator using it.
+    /// The slot goes when the last one is let go (MPI-1.2 section 7.2).
+    refs: u32,
 }
 
-/// Error handlers by index; 0 and 1 are the predefined ones.
+/// Error handlers by index; 0 and 1 are the predefined ones, never freed.
 pub struct Errhandlers {
     slots: Vec<Option<ErrhSlot>>,
 }
 
 impl Default for Errhandlers {
     fn default() -> Self {
-        let fixed = |errh| Some(ErrhSlot { errh, uses: 0, freed: false });
+        let fixed = |errh| Some(ErrhSlot { errh, refs: 1 });
         Errhandlers { slots: vec![fixed(Errh::Fatal), fixed(Errh::Return)] }
     }
 }
 
 impl Errhandlers {
     pub fn create(&mut self, f: usize) -> u32 {
-        let slot = Some(ErrhSlot { errh: Errh::User(f), uses: 0, freed: false });
+        let slot = Some(ErrhSlot { errh: Errh::User(f), refs: 1 });
         if let Some(i) = self.slots.iter().skip(2).position(|s| s.is_none()) {
             self.slots[i + 2] = slot;
             (i + 2) as u32
@@ -111,37 +110,37 @@ impl Errhandlers {
     }
 
     pub fn get(&self, i: u32) -> Option<Errh> {
-        self.slots.get(i as usize).and_then(|s| s.as_ref()).filter(|s| !s.freed).map(|s| s.errh)
+        self.slots.get(i as usize).and_then(|s| s.as_ref()).map(|s| s.errh)
     }
 
-    /// The handler in effect for a communicator, even one freed by the user but still attached.
+    /// The handler in effect for a communicator.
     pub fn effective(&self, i: u32) -> Errh {
-        self.slots.get(i as usize).and_then(|s| s.as_ref()).map(|s| s.errh).unwrap_or(Errh::Fatal)
+        self.get(i).unwrap_or(Errh::Fatal)
     }
 
+    /// Takes a reference (a communicator starts using it, or MPI_Errhandler_get hands it out).
     pub fn attach(&mut self, i: u32) {
         if let Some(Some(s)) = self.slots.get_mut(i as usize) {
-            s.uses += 1;
+            s.refs += 1;
         }
     }
 
+    /// Lets a reference go.
     pub fn detach(&mut self, i: u32) {
         if let Some(Some(s)) = self.slots.get_mut(i as usize) {
-            s.uses = s.uses.saturating_sub(1);
-            if s.freed && s.uses == 0 && i > 1 {
+            s.refs = s.refs.saturating_sub(1);
+            if s.refs == 0 && i > 1 {
                 self.slots[i as usize] = None;
             }
         }
     }
 
+    /// MPI_Errhandler_free: lets the caller's reference go.
     pub fn free(&mut self, i: u32) -> Result<()> {
-        match self.slots.get_mut(i as usize) {
-            Some(Some(s)) if !s.freed => {
+        match self.slots.get(i as usize) {
+            Some(Some(_)) => {
                 if i > 1 {
-                    s.freed = true;
-                    if s.uses == 0 {
-                        self.slots[i as usize] = None;
-                    }
+                    self.detach(i);
                 }
                 Ok(())
             }
