@@ -177,6 +177,8 @@ const VARIADIC_TYPEDEFS: &[&str] = &["MPI_Handler_function"];
 struct Chapter {
     stem: String,
     src: String,
+    /// `code_mask(src)`.
+    code: Vec<bool>,
     fns: Vec<CFn>,
 }
 
@@ -218,7 +220,8 @@ fn load_chapters(abi_dir: &Path) -> Vec<Chapter> {
                 Some(CFn { name, item: f, fortran_opt_out })
             })
             .collect();
-        chapters.push(Chapter { stem, src, fns });
+        let code = code_mask(src.as_bytes());
+        chapters.push(Chapter { stem, src, code, fns });
     }
     chapters
 }
@@ -234,7 +237,7 @@ fn chapter_gen(chapter: &Chapter, fortran: &FortranManual) -> String {
         let is_predefined_callback = is_all_caps(&f.name);
         let is_mpi = f.name.starts_with("MPI_");
         if is_mpi && !is_predefined_callback {
-            out.push_str(&pmpi_twin(&chapter.src, f));
+            out.push_str(&pmpi_twin(chapter, f));
         }
         if f.fortran_opt_out || is_predefined_callback {
             continue;
@@ -251,7 +254,7 @@ fn chapter_gen(chapter: &Chapter, fortran: &FortranManual) -> String {
     out
 }
 
-fn pmpi_twin(src: &str, f: &CFn) -> String {
+fn pmpi_twin(chapter: &Chapter, f: &CFn) -> String {
     let abi = f.item.sig.abi.as_ref().and_then(|a| a.name.as_ref()).map(|n| n.value()).unwrap_or_else(|| "C".into());
     let unsafety = if f.item.sig.unsafety.is_some() { "unsafe " } else { "" };
     let other_attrs: String = f
@@ -266,7 +269,7 @@ fn pmpi_twin(src: &str, f: &CFn) -> String {
          ///\n/// # Safety\n/// As for [`{0}`].\n{other_attrs}#[allow(non_snake_case)]\n#[unsafe(no_mangle)]\npub {unsafety}extern \"{abi}\" ",
         f.name
     );
-    match find_fn_text(src, &f.name) {
+    match find_fn_text(&chapter.src, &chapter.code, &f.name) {
         // The source text keeps the body's `// SAFETY:` comments.
         Some(text) => out.push_str(&text.replacen(&f.name, &format!("P{}", f.name), 1)),
         None => {
@@ -348,6 +351,11 @@ fn fortran_binding(f: &CFn, callee: &str) -> Option<String> {
             syn::Type::Ptr(p) => {
                 let pointee = match &*p.elem {
                     syn::Type::Path(_) => last_ident(&p.elem)?,
+                    // `int ranges[][3]` (MPI_Group_range_incl): the same INTEGER array.
+                    syn::Type::Array(a) if SCALAR_TYPES.contains(&last_ident(&a.elem)?.as_str()) => {
+                        args.push(FArg::Pass { name, ty });
+                        continue;
+                    }
                     _ => return None,
                 };
                 match pointee.as_str() {
@@ -896,9 +904,8 @@ fn is_all_caps(name: &str) -> bool {
 
 /// The text of `fn NAME(...) ... { ... }` in `src`, from `fn` to the closing brace, found by a
 /// small lexer that skips comments, strings and character literals.
-fn find_fn_text(src: &str, name: &str) -> Option<String> {
+fn find_fn_text(src: &str, code: &[bool], name: &str) -> Option<String> {
     let b = src.as_bytes();
-    let code = code_mask(b);
     let mut from = 0;
     let start = loop {
         let at = from + src[from..].find("fn ")?;

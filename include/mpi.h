@@ -37,6 +37,7 @@ typedef int MPI_Fint;
 typedef void (MPI_User_function)(void *invec, void *inoutvec, int *len, MPI_Datatype *datatype);
 typedef void (MPI_Handler_function)(MPI_Comm *comm, int *code, ...);
 typedef MPI_Handler_function MPI_Comm_errhandler_function;
+typedef MPI_Handler_function MPI_Comm_errhandler_fn;
 typedef int (MPI_Copy_function)(MPI_Comm oldcomm, int keyval, void *extra_state, void *attribute_val_in, void *attribute_val_out, int *flag);
 typedef int (MPI_Delete_function)(MPI_Comm comm, int keyval, void *attribute_val, void *extra_state);
 typedef MPI_Copy_function MPI_Comm_copy_attr_function;
@@ -405,6 +406,26 @@ int MPI_Buffer_detach(void *buffer_addr, int *size);
 int MPI_Pcontrol(int level);
 
 /**
+ * MPI_Waitany (stub).
+ */
+int MPI_Waitany(int count, MPI_Request *array_of_requests, int *index, MPI_Status *status);
+
+/**
+ * MPI_Testany (stub).
+ */
+int MPI_Testany(int count, MPI_Request *array_of_requests, int *index, int *flag, MPI_Status *status);
+
+/**
+ * MPI_Waitsome (stub).
+ */
+int MPI_Waitsome(int incount, MPI_Request *array_of_requests, int *outcount, int *array_of_indices, MPI_Status *array_of_statuses);
+
+/**
+ * MPI_Testsome (stub).
+ */
+int MPI_Testsome(int incount, MPI_Request *array_of_requests, int *outcount, int *array_of_indices, MPI_Status *array_of_statuses);
+
+/**
  * MPI_Error_string (stub).
  */
 int MPI_Error_string(int errorcode, char *string, int *resultlen);
@@ -458,6 +479,11 @@ int MPI_Comm_set_name(MPI_Comm comm, const char *comm_name);
  * MPI_Comm_get_name (stub).
  */
 int MPI_Comm_get_name(MPI_Comm comm, char *comm_name, int *resultlen);
+
+/**
+ * MPI_Group_range_incl (stub).
+ */
+int MPI_Group_range_incl(MPI_Group group, int n, int (*ranges)[3], MPI_Group *newgroup);
 
 /**
  * MPI_Barrier (stub).
@@ -653,6 +679,10 @@ int PMPI_Get_count(const MPI_Status *status, MPI_Datatype datatype, int *count);
 int PMPI_Buffer_attach(void *buffer, int size);
 int PMPI_Buffer_detach(void *buffer_addr, int *size);
 int PMPI_Pcontrol(int level);
+int PMPI_Waitany(int count, MPI_Request *array_of_requests, int *index, MPI_Status *status);
+int PMPI_Testany(int count, MPI_Request *array_of_requests, int *index, int *flag, MPI_Status *status);
+int PMPI_Waitsome(int incount, MPI_Request *array_of_requests, int *outcount, int *array_of_indices, MPI_Status *array_of_statuses);
+int PMPI_Testsome(int incount, MPI_Request *array_of_requests, int *outcount, int *array_of_indices, MPI_Status *array_of_statuses);
 int PMPI_Error_string(int errorcode, char *string, int *resultlen);
 int PMPI_Error_class(int errorcode, int *errorclass);
 int PMPI_Errhandler_create(MPI_Handler_function function, MPI_Errhandler *errhandler);
@@ -664,6 +694,7 @@ int PMPI_Comm_size(MPI_Comm comm, int *size);
 int PMPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm);
 int PMPI_Comm_set_name(MPI_Comm comm, const char *comm_name);
 int PMPI_Comm_get_name(MPI_Comm comm, char *comm_name, int *resultlen);
+int PMPI_Group_range_incl(MPI_Group group, int n, int (*ranges)[3], MPI_Group *newgroup);
 int PMPI_Barrier(MPI_Comm comm);
 int PMPI_Allreduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op, MPI_Comm comm);
 int PMPI_Op_create(MPI_User_function user_fn, int commute, MPI_Op *op);

@@ -16,7 +16,11 @@ use crate::abi::types::{
     MPI_Aint, MPI_Comm, MPI_Copy_function, MPI_Datatype, MPI_Delete_function, MPI_Errhandler, MPI_Fint,
     MPI_Handler_function, MPI_Op, MPI_User_function,
 };
+use crate::abi::consts::{MPI_ERR_IN_STATUS, MPI_UNDEFINED};
+use crate::abi::fortran::{status_out, statuses_out};
+use crate::abi::types::{MPI_Request, MPI_Status};
 use crate::abi::{
+    PMPI_Testany, PMPI_Testsome, PMPI_Waitany, PMPI_Waitsome,
     PMPI_Address, PMPI_Attr_get, PMPI_Attr_put, PMPI_Buffer_detach, PMPI_Comm_create_errhandler,
     PMPI_Comm_create_keyval, PMPI_Comm_get_attr, PMPI_Comm_get_name, PMPI_Comm_set_attr, PMPI_Comm_set_name,
     PMPI_Errhandler_create, PMPI_Error_string, PMPI_Get_address, PMPI_Get_library_version,
@@ -509,6 +513,140 @@ pub unsafe extern "C" fn mpi_type_ub_(datatype: *const MPI_Datatype, displacemen
     };
     // SAFETY: DISPLACEMENT and IERROR are INTEGERs; the query writes one MPI_Aint.
     unsafe { narrow_out(displacement, ierror, query) };
+}
+
+// =============================================================================================
+// Completion: Fortran numbers requests from 1, C from 0.
+
+/// Turns a C request index into Fortran's, leaving MPI_UNDEFINED alone.
+fn fortran_index(index: c_int) -> MPI_Fint {
+    if index >= 0 { index + 1 } else { index }
+}
+
+/// `MPI_WAITANY(COUNT, ARRAY_OF_REQUESTS, INDEX, STATUS, IERROR)`.
+///
+/// # Safety
+/// Called from Fortran: ARRAY_OF_REQUESTS has COUNT elements, STATUS is
+/// INTEGER(MPI_STATUS_SIZE) or MPI_STATUS_IGNORE.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mpi_waitany_(
+    count: *const MPI_Fint,
+    array_of_requests: *mut MPI_Request,
+    index: *mut MPI_Fint,
+    status: *mut MPI_Status,
+    ierror: *mut MPI_Fint,
+) {
+    // SAFETY: COUNT is an INTEGER passed by reference.
+    let count = unsafe { *count };
+    // SAFETY: the caller's arguments, as MPI_Waitany requires them.
+    let rc = unsafe { PMPI_Waitany(count, array_of_requests, index, status_out(status)) };
+    if rc == MPI_SUCCESS {
+        // SAFETY: INDEX is an INTEGER passed by reference.
+        let c_index = unsafe { *index };
+        // SAFETY: as above.
+        unsafe { *index = fortran_index(c_index) };
+    }
+    // SAFETY: IERROR is an INTEGER passed by reference.
+    unsafe { *ierror = rc };
+}
+
+/// `MPI_TESTANY(COUNT, ARRAY_OF_REQUESTS, INDEX, FLAG, STATUS, IERROR)`.
+///
+/// # Safety
+/// Called from Fortran: ARRAY_OF_REQUESTS has COUNT elements, STATUS is
+/// INTEGER(MPI_STATUS_SIZE) or MPI_STATUS_IGNORE.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mpi_testany_(
+    count: *const MPI_Fint,
+    array_of_requests: *mut MPI_Request,
+    index: *mut MPI_Fint,
+    flag: *mut MPI_Fint,
+    status: *mut MPI_Status,
+    ierror: *mut MPI_Fint,
+) {
+    // SAFETY: COUNT is an INTEGER passed by reference.
+    let count = unsafe { *count };
+    // SAFETY: the caller's arguments, as MPI_Testany requires them.
+    let rc = unsafe { PMPI_Testany(count, array_of_requests, index, flag, status_out(status)) };
+    if rc == MPI_SUCCESS {
+        // SAFETY: INDEX is an INTEGER passed by reference.
+        let c_index = unsafe { *index };
+        // SAFETY: as above.
+        unsafe { *index = fortran_index(c_index) };
+    }
+    // SAFETY: IERROR is an INTEGER passed by reference.
+    unsafe { *ierror = rc };
+}
+
+/// Renumbers the first OUTCOUNT indices for Fortran, after MPI_Waitsome or MPI_Testsome.
+///
+/// # Safety
+/// `outcount` is an INTEGER; `indices` has at least that many elements.
+unsafe fn fortran_indices(rc: c_int, outcount: *const MPI_Fint, indices: *mut MPI_Fint) {
+    if rc != MPI_SUCCESS && rc != MPI_ERR_IN_STATUS {
+        return;
+    }
+    // SAFETY: OUTCOUNT is an INTEGER passed by reference.
+    let n = unsafe { *outcount };
+    if n == MPI_UNDEFINED || n <= 0 {
+        return;
+    }
+    // SAFETY: MPI wrote n indices into ARRAY_OF_INDICES, which has room for INCOUNT >= n.
+    let indices = unsafe { core::slice::from_raw_parts_mut(indices, n as usize) };
+    for i in indices {
+        *i = fortran_index(*i);
+    }
+}
+
+/// `MPI_WAITSOME(INCOUNT, ARRAY_OF_REQUESTS, OUTCOUNT, ARRAY_OF_INDICES, ARRAY_OF_STATUSES,
+/// IERROR)`.
+///
+/// # Safety
+/// Called from Fortran: the arrays have INCOUNT elements (statuses: MPI_STATUS_SIZE each), or
+/// ARRAY_OF_STATUSES is MPI_STATUSES_IGNORE.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mpi_waitsome_(
+    incount: *const MPI_Fint,
+    array_of_requests: *mut MPI_Request,
+    outcount: *mut MPI_Fint,
+    array_of_indices: *mut MPI_Fint,
+    array_of_statuses: *mut MPI_Status,
+    ierror: *mut MPI_Fint,
+) {
+    // SAFETY: INCOUNT is an INTEGER passed by reference.
+    let incount = unsafe { *incount };
+    let statuses = statuses_out(array_of_statuses);
+    // SAFETY: the caller's arguments, as MPI_Waitsome requires them.
+    let rc = unsafe { PMPI_Waitsome(incount, array_of_requests, outcount, array_of_indices, statuses) };
+    // SAFETY: OUTCOUNT and ARRAY_OF_INDICES are as MPI_Waitsome left them.
+    unsafe { fortran_indices(rc, outcount, array_of_indices) };
+    // SAFETY: IERROR is an INTEGER passed by reference.
+    unsafe { *ierror = rc };
+}
+
+/// `MPI_TESTSOME(INCOUNT, ARRAY_OF_REQUESTS, OUTCOUNT, ARRAY_OF_INDICES, ARRAY_OF_STATUSES,
+/// IERROR)`.
+///
+/// # Safety
+/// As for [`mpi_waitsome_`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mpi_testsome_(
+    incount: *const MPI_Fint,
+    array_of_requests: *mut MPI_Request,
+    outcount: *mut MPI_Fint,
+    array_of_indices: *mut MPI_Fint,
+    array_of_statuses: *mut MPI_Status,
+    ierror: *mut MPI_Fint,
+) {
+    // SAFETY: INCOUNT is an INTEGER passed by reference.
+    let incount = unsafe { *incount };
+    let statuses = statuses_out(array_of_statuses);
+    // SAFETY: the caller's arguments, as MPI_Testsome requires them.
+    let rc = unsafe { PMPI_Testsome(incount, array_of_requests, outcount, array_of_indices, statuses) };
+    // SAFETY: OUTCOUNT and ARRAY_OF_INDICES are as MPI_Testsome left them.
+    unsafe { fortran_indices(rc, outcount, array_of_indices) };
+    // SAFETY: IERROR is an INTEGER passed by reference.
+    unsafe { *ierror = rc };
 }
 
 // =============================================================================================
