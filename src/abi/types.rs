@@ -56,6 +56,8 @@ pub type MPI_User_function =
 pub type MPI_Handler_function = unsafe extern "C" fn(comm: *mut MPI_Comm, code: *mut c_int);
 /// MPI-2's name for the same shape.
 pub type MPI_Comm_errhandler_function = MPI_Handler_function;
+/// MPI-2.0's name, deprecated in MPI-2.2; MPICH still declares it.
+pub type MPI_Comm_errhandler_fn = MPI_Handler_function;
 
 /// `typedef int (MPI_Copy_function)(MPI_Comm, int keyval, void *extra_state,
 /// void *attribute_val_in, void *attribute_val_out, int *flag)`.
