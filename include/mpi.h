@@ -316,414 +316,380 @@ typedef int (MPI_Type_delete_attr_function)(MPI_Datatype datatype, int keyval, v
 
 
 /**
- * MPI_Init (stub).
- */
-int MPI_Init(int *argc, char ***argv);
-
-/**
- * MPI_Init_thread (stub).
- */
-int MPI_Init_thread(int *argc, char ***argv, int required, int *provided);
-
-/**
- * MPI_Finalize (stub).
- */
-int MPI_Finalize(void);
-
-/**
- * MPI_Initialized (stub).
- */
-int MPI_Initialized(int *flag);
-
-/**
- * MPI_Abort (stub).
- */
-int MPI_Abort(MPI_Comm comm, int errorcode);
-
-/**
- * MPI_Get_processor_name (stub).
- */
-int MPI_Get_processor_name(char *name, int *resultlen);
-
-/**
- * MPI_Get_library_version (stub).
- */
-int MPI_Get_library_version(char *version, int *resultlen);
-
-/**
- * MPI_Get_version (stub).
- */
-int MPI_Get_version(int *version, int *subversion);
-
-/**
- * MPI_Wtime (stub).
- */
-double MPI_Wtime(void);
-
-/**
- * MPI_Wtick (stub).
- */
-double MPI_Wtick(void);
-
-/**
- * MPI_Send (stub).
- */
-int MPI_Send(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm);
-
-/**
- * MPI_Recv (stub).
- */
-int MPI_Recv(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm comm, MPI_Status *status);
-
-/**
- * MPI_Sendrecv (stub).
- */
-int MPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int dest, int sendtag, void *recvbuf, int recvcount, MPI_Datatype recvtype, int source, int recvtag, MPI_Comm comm, MPI_Status *status);
-
-/**
- * MPI_Waitall (stub).
- */
-int MPI_Waitall(int count, MPI_Request *array_of_requests, MPI_Status *array_of_statuses);
-
-/**
- * MPI_Get_count (stub).
- */
-int MPI_Get_count(const MPI_Status *status, MPI_Datatype datatype, int *count);
-
-/**
- * MPI_Buffer_attach (stub).
- */
-int MPI_Buffer_attach(void *buffer, int size);
-
-/**
- * MPI_Buffer_detach (stub).
- */
-int MPI_Buffer_detach(void *buffer_addr, int *size);
-
-/**
- * MPI_Pcontrol (stub).
- */
-int MPI_Pcontrol(int level);
-
-/**
- * MPI_Waitany (stub).
- */
-int MPI_Waitany(int count, MPI_Request *array_of_requests, int *index, MPI_Status *status);
-
-/**
- * MPI_Testany (stub).
- */
-int MPI_Testany(int count, MPI_Request *array_of_requests, int *index, int *flag, MPI_Status *status);
-
-/**
- * MPI_Waitsome (stub).
- */
-int MPI_Waitsome(int incount, MPI_Request *array_of_requests, int *outcount, int *array_of_indices, MPI_Status *array_of_statuses);
-
-/**
- * MPI_Testsome (stub).
- */
-int MPI_Testsome(int incount, MPI_Request *array_of_requests, int *outcount, int *array_of_indices, MPI_Status *array_of_statuses);
-
-/**
- * MPI_Error_string (stub).
- */
-int MPI_Error_string(int errorcode, char *string, int *resultlen);
-
-/**
- * MPI_Error_class (stub).
- */
-int MPI_Error_class(int errorcode, int *errorclass);
-
-/**
- * MPI_Errhandler_create (stub).
- */
-int MPI_Errhandler_create(MPI_Handler_function function, MPI_Errhandler *errhandler);
-
-/**
- * MPI_Comm_create_errhandler (stub).
- */
-int MPI_Comm_create_errhandler(MPI_Comm_errhandler_function function, MPI_Errhandler *errhandler);
-
-/**
- * MPI_Errhandler_set (stub).
- */
-int MPI_Errhandler_set(MPI_Comm comm, MPI_Errhandler errhandler);
-
-/**
- * MPI_Errhandler_free (stub).
- */
-int MPI_Errhandler_free(MPI_Errhandler *errhandler);
-
-/**
- * MPI_Comm_rank (stub).
+ * This process's rank in `comm`.
  */
 int MPI_Comm_rank(MPI_Comm comm, int *rank);
 
 /**
- * MPI_Comm_size (stub).
+ * The number of processes in `comm`.
  */
 int MPI_Comm_size(MPI_Comm comm, int *size);
 
 /**
- * MPI_Comm_dup (stub).
+ * A new communicator with the same group and a new context (collective).
  */
 int MPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm);
 
 /**
- * MPI_Comm_set_name (stub).
+ * Frees a communicator; pending operations on it still complete.
  */
-int MPI_Comm_set_name(MPI_Comm comm, const char *comm_name);
+int MPI_Comm_free(MPI_Comm *comm);
 
 /**
- * MPI_Comm_get_name (stub).
- */
-int MPI_Comm_get_name(MPI_Comm comm, char *comm_name, int *resultlen);
-
-/**
- * MPI_Group_range_incl (stub).
- */
-int MPI_Group_range_incl(MPI_Group group, int n, int (*ranges)[3], MPI_Group *newgroup);
-
-/**
- * MPI_Barrier (stub).
+ * Blocks until every member of `comm` has called it.
  */
 int MPI_Barrier(MPI_Comm comm);
 
 /**
- * MPI_Allreduce (stub).
+ * Creates an error handler (MPI-1 name).
  */
-int MPI_Allreduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op, MPI_Comm comm);
+int MPI_Errhandler_create(MPI_Handler_function function, MPI_Errhandler *errhandler);
 
 /**
- * MPI_Op_create (stub).
+ * Creates an error handler for communicators (MPI-2 name).
  */
-int MPI_Op_create(MPI_User_function user_fn, int commute, MPI_Op *op);
+int MPI_Comm_create_errhandler(MPI_Comm_errhandler_function function, MPI_Errhandler *errhandler);
 
 /**
- * MPI_Op_free (stub).
+ * Attaches an error handler to a communicator (MPI-1 name).
  */
-int MPI_Op_free(MPI_Op *op);
+int MPI_Errhandler_set(MPI_Comm comm, MPI_Errhandler errhandler);
 
 /**
- * MPI_Type_hvector (stub).
+ * Attaches an error handler to a communicator (MPI-2 name).
  */
-int MPI_Type_hvector(int count, int blocklength, MPI_Aint stride, MPI_Datatype oldtype, MPI_Datatype *newtype);
+int MPI_Comm_set_errhandler(MPI_Comm comm, MPI_Errhandler errhandler);
 
 /**
- * MPI_Type_create_hvector (stub).
+ * The error handler of a communicator (MPI-1 name).
  */
-int MPI_Type_create_hvector(int count, int blocklength, MPI_Aint stride, MPI_Datatype oldtype, MPI_Datatype *newtype);
+int MPI_Errhandler_get(MPI_Comm comm, MPI_Errhandler *errhandler);
 
 /**
- * MPI_Type_hindexed (stub).
+ * The error handler of a communicator (MPI-2 name).
  */
-int MPI_Type_hindexed(int count, int *array_of_blocklengths, MPI_Aint *array_of_displacements, MPI_Datatype oldtype, MPI_Datatype *newtype);
+int MPI_Comm_get_errhandler(MPI_Comm comm, MPI_Errhandler *errhandler);
 
 /**
- * MPI_Type_struct (stub).
+ * Frees an error handler; communicators using it keep it until they let go.
  */
-int MPI_Type_struct(int count, int *array_of_blocklengths, MPI_Aint *array_of_displacements, MPI_Datatype *array_of_types, MPI_Datatype *newtype);
+int MPI_Errhandler_free(MPI_Errhandler *errhandler);
 
 /**
- * MPI_Type_extent (stub).
+ * The text of an error code.
  */
-int MPI_Type_extent(MPI_Datatype datatype, MPI_Aint *extent);
+int MPI_Error_string(int errorcode, char *string, int *resultlen);
 
 /**
- * MPI_Type_lb (stub).
+ * The class of an error code (the code itself: codes are classes).
  */
-int MPI_Type_lb(MPI_Datatype datatype, MPI_Aint *displacement);
+int MPI_Error_class(int errorcode, int *errorclass);
 
 /**
- * MPI_Type_ub (stub).
+ * Starts MPI. `argc` and `argv` may be NULL.
  */
-int MPI_Type_ub(MPI_Datatype datatype, MPI_Aint *displacement);
+int MPI_Init(int *argc, char ***argv);
 
 /**
- * MPI_Address (stub).
+ * Starts MPI with a thread level: every call is serialized by the library, so up to
  */
-int MPI_Address(void *location, MPI_Aint *address);
+int MPI_Init_thread(int *argc, char ***argv, int required, int *provided);
 
 /**
- * MPI_Get_address (stub).
+ * The thread level in effect.
  */
-int MPI_Get_address(const void *location, MPI_Aint *address);
+int MPI_Query_thread(int *provided);
 
 /**
- * MPI_Type_set_name (stub).
+ * Ends MPI in this process.
  */
-int MPI_Type_set_name(MPI_Datatype datatype, const char *type_name);
+int MPI_Finalize(void);
 
 /**
- * MPI_Type_get_name (stub).
+ * Whether MPI_Init has been called (true also after MPI_Finalize).
  */
-int MPI_Type_get_name(MPI_Datatype datatype, char *type_name, int *resultlen);
+int MPI_Initialized(int *flag);
 
 /**
- * MPI_Type_commit (stub).
+ * Whether MPI_Finalize has completed.
  */
-int MPI_Type_commit(MPI_Datatype *datatype);
+int MPI_Finalized(int *flag);
 
 /**
- * MPI_Type_free (stub).
+ * Ends every process of the job; mpirun exits with `errorcode`.
  */
-int MPI_Type_free(MPI_Datatype *datatype);
+int MPI_Abort(MPI_Comm comm, int errorcode);
 
 /**
- * MPI_Keyval_create (stub).
+ * Seconds since an arbitrary moment in this process (monotonic).
  */
-int MPI_Keyval_create(MPI_Copy_function copy_fn, MPI_Delete_function delete_fn, int *keyval, void *extra_state);
+double MPI_Wtime(void);
 
 /**
- * MPI_Keyval_free (stub).
+ * Resolution of MPI_Wtime.
  */
-int MPI_Keyval_free(int *keyval);
+double MPI_Wtick(void);
 
 /**
- * MPI_Attr_put (stub).
+ * The host name.
  */
-int MPI_Attr_put(MPI_Comm comm, int keyval, void *attribute_val);
+int MPI_Get_processor_name(char *name, int *resultlen);
 
 /**
- * MPI_Attr_get (stub).
+ * The MPI standard version implemented.
  */
-int MPI_Attr_get(MPI_Comm comm, int keyval, void *attribute_val, int *flag);
+int MPI_Get_version(int *version, int *subversion);
 
 /**
- * MPI_Attr_delete (stub).
+ * The library's name and version.
  */
-int MPI_Attr_delete(MPI_Comm comm, int keyval);
+int MPI_Get_library_version(char *version, int *resultlen);
 
 /**
- * MPI_Comm_create_keyval (stub).
+ * Standard-mode blocking send.
  */
-int MPI_Comm_create_keyval(MPI_Comm_copy_attr_function comm_copy_attr_fn, MPI_Comm_delete_attr_function comm_delete_attr_fn, int *comm_keyval, void *extra_state);
+int MPI_Send(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm);
 
 /**
- * MPI_Comm_free_keyval (stub).
+ * Synchronous-mode blocking send: returns once the receive has matched.
  */
-int MPI_Comm_free_keyval(int *comm_keyval);
+int MPI_Ssend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm);
 
 /**
- * MPI_Comm_set_attr (stub).
+ * Ready-mode blocking send.
  */
-int MPI_Comm_set_attr(MPI_Comm comm, int comm_keyval, void *attribute_val);
+int MPI_Rsend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm);
 
 /**
- * MPI_Comm_get_attr (stub).
+ * Buffered-mode blocking send, through the attached buffer.
  */
-int MPI_Comm_get_attr(MPI_Comm comm, int comm_keyval, void *attribute_val, int *flag);
+int MPI_Bsend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm);
 
 /**
- * MPI_Comm_delete_attr (stub).
+ * Standard-mode nonblocking send.
  */
-int MPI_Comm_delete_attr(MPI_Comm comm, int comm_keyval);
+int MPI_Isend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm, MPI_Request *request);
 
 /**
- * MPI_NULL_COPY_FN (stub).
+ * Synchronous-mode nonblocking send.
  */
-int MPI_NULL_COPY_FN(MPI_Comm oldcomm, int keyval, void *extra_state, void *attribute_val_in, void *attribute_val_out, int *flag);
+int MPI_Issend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm, MPI_Request *request);
 
 /**
- * MPI_DUP_FN (stub).
+ * Ready-mode nonblocking send.
  */
-int MPI_DUP_FN(MPI_Comm oldcomm, int keyval, void *extra_state, void *attribute_val_in, void *attribute_val_out, int *flag);
+int MPI_Irsend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm, MPI_Request *request);
 
 /**
- * MPI_NULL_DELETE_FN (stub).
+ * Buffered-mode nonblocking send.
  */
-int MPI_NULL_DELETE_FN(MPI_Comm comm, int keyval, void *attribute_val, void *extra_state);
+int MPI_Ibsend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm, MPI_Request *request);
 
 /**
- * MPI_COMM_NULL_COPY_FN (stub).
+ * Persistent standard-mode send.
  */
-int MPI_COMM_NULL_COPY_FN(MPI_Comm oldcomm, int comm_keyval, void *extra_state, void *attribute_val_in, void *attribute_val_out, int *flag);
+int MPI_Send_init(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm, MPI_Request *request);
 
 /**
- * MPI_COMM_DUP_FN (stub).
+ * Persistent synchronous-mode send.
  */
-int MPI_COMM_DUP_FN(MPI_Comm oldcomm, int comm_keyval, void *extra_state, void *attribute_val_in, void *attribute_val_out, int *flag);
+int MPI_Ssend_init(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm, MPI_Request *request);
 
 /**
- * MPI_COMM_NULL_DELETE_FN (stub).
+ * Persistent ready-mode send.
  */
-int MPI_COMM_NULL_DELETE_FN(MPI_Comm comm, int comm_keyval, void *attribute_val, void *extra_state);
+int MPI_Rsend_init(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm, MPI_Request *request);
 
 /**
- * FTMPI_Comm_set_mode (stub).
+ * Persistent buffered-mode send.
  */
-int FTMPI_Comm_set_mode(MPI_Comm comm, int comm_mode, int msg_mode);
+int MPI_Bsend_init(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm, MPI_Request *request);
 
 /**
- * FTMPI_Comm_get_mode (stub).
+ * Blocking receive.
  */
-int FTMPI_Comm_get_mode(MPI_Comm comm, int *comm_mode, int *msg_mode);
+int MPI_Recv(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm comm, MPI_Status *status);
+
+/**
+ * Nonblocking receive.
+ */
+int MPI_Irecv(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm comm, MPI_Request *request);
+
+/**
+ * Persistent receive.
+ */
+int MPI_Recv_init(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm comm, MPI_Request *request);
+
+/**
+ * Send and receive in one call, without deadlock between pairs.
+ */
+int MPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int dest, int sendtag, void *recvbuf, int recvcount, MPI_Datatype recvtype, int source, int recvtag, MPI_Comm comm, MPI_Status *status);
+
+/**
+ * Send and receive in one buffer.
+ */
+int MPI_Sendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest, int sendtag, int source, int recvtag, MPI_Comm comm, MPI_Status *status);
+
+/**
+ * Waits for one request.
+ */
+int MPI_Wait(MPI_Request *request, MPI_Status *status);
+
+/**
+ * Tests one request.
+ */
+int MPI_Test(MPI_Request *request, int *flag, MPI_Status *status);
+
+/**
+ * Waits for all requests.
+ */
+int MPI_Waitall(int count, MPI_Request *array_of_requests, MPI_Status *array_of_statuses);
+
+/**
+ * Tests whether all requests are complete; completes them only if so.
+ */
+int MPI_Testall(int count, MPI_Request *array_of_requests, int *flag, MPI_Status *array_of_statuses);
+
+/**
+ * Waits for any one request.
+ */
+int MPI_Waitany(int count, MPI_Request *array_of_requests, int *index, MPI_Status *status);
+
+/**
+ * Tests for any one completed request.
+ */
+int MPI_Testany(int count, MPI_Request *array_of_requests, int *index, int *flag, MPI_Status *status);
+
+/**
+ * Waits until at least one request completes; completes all that have.
+ */
+int MPI_Waitsome(int incount, MPI_Request *array_of_requests, int *outcount, int *array_of_indices, MPI_Status *array_of_statuses);
+
+/**
+ * Completes the requests that are complete now.
+ */
+int MPI_Testsome(int incount, MPI_Request *array_of_requests, int *outcount, int *array_of_indices, MPI_Status *array_of_statuses);
+
+/**
+ * Starts a persistent request.
+ */
+int MPI_Start(MPI_Request *request);
+
+/**
+ * Starts several persistent requests.
+ */
+int MPI_Startall(int count, MPI_Request *array_of_requests);
+
+/**
+ * Frees a request; a pending one completes in the background.
+ */
+int MPI_Request_free(MPI_Request *request);
+
+/**
+ * Cancels a pending receive (or a send not yet handed to the transport).
+ */
+int MPI_Cancel(MPI_Request *request);
+
+/**
+ * Whether the operation of a status was cancelled.
+ */
+int MPI_Test_cancelled(const MPI_Status *status, int *flag);
+
+/**
+ * Blocks until a matching message can be received, without receiving it.
+ */
+int MPI_Probe(int source, int tag, MPI_Comm comm, MPI_Status *status);
+
+/**
+ * Whether a matching message can be received now.
+ */
+int MPI_Iprobe(int source, int tag, MPI_Comm comm, int *flag, MPI_Status *status);
+
+/**
+ * The number of elements a status describes (MPI_UNDEFINED if not a whole number).
+ */
+int MPI_Get_count(const MPI_Status *status, MPI_Datatype datatype, int *count);
+
+/**
+ * Attaches a buffer for buffered sends.
+ */
+int MPI_Buffer_attach(void *buffer, int size);
+
+/**
+ * Detaches the buffered-send buffer once all its messages have left.
+ */
+int MPI_Buffer_detach(void *buffer, int *size);
 
 /* Profiling interface: every MPI_ function under the name PMPI_. */
+int PMPI_Comm_rank(MPI_Comm comm, int *rank);
+int PMPI_Comm_size(MPI_Comm comm, int *size);
+int PMPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm);
+int PMPI_Comm_free(MPI_Comm *comm);
+int PMPI_Barrier(MPI_Comm comm);
+int PMPI_Errhandler_create(MPI_Handler_function function, MPI_Errhandler *errhandler);
+int PMPI_Comm_create_errhandler(MPI_Comm_errhandler_function function, MPI_Errhandler *errhandler);
+int PMPI_Errhandler_set(MPI_Comm comm, MPI_Errhandler errhandler);
+int PMPI_Comm_set_errhandler(MPI_Comm comm, MPI_Errhandler errhandler);
+int PMPI_Errhandler_get(MPI_Comm comm, MPI_Errhandler *errhandler);
+int PMPI_Comm_get_errhandler(MPI_Comm comm, MPI_Errhandler *errhandler);
+int PMPI_Errhandler_free(MPI_Errhandler *errhandler);
+int PMPI_Error_string(int errorcode, char *string, int *resultlen);
+int PMPI_Error_class(int errorcode, int *errorclass);
 int PMPI_Init(int *argc, char ***argv);
 int PMPI_Init_thread(int *argc, char ***argv, int required, int *provided);
+int PMPI_Query_thread(int *provided);
 int PMPI_Finalize(void);
 int PMPI_Initialized(int *flag);
+int PMPI_Finalized(int *flag);
 int PMPI_Abort(MPI_Comm comm, int errorcode);
-int PMPI_Get_processor_name(char *name, int *resultlen);
-int PMPI_Get_library_version(char *version, int *resultlen);
-int PMPI_Get_version(int *version, int *subversion);
 double PMPI_Wtime(void);
 double PMPI_Wtick(void);
+int PMPI_Get_processor_name(char *name, int *resultlen);
+int PMPI_Get_version(int *version, int *subversion);
+int PMPI_Get_library_version(char *version, int *resultlen);
 int PMPI_Send(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm);
+int PMPI_Ssend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm);
+int PMPI_Rsend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm);
+int PMPI_Bsend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm);
+int PMPI_Isend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm, MPI_Request *request);
+int PMPI_Issend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm, MPI_Request *request);
+int PMPI_Irsend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm, MPI_Request *request);
+int PMPI_Ibsend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm, MPI_Request *request);
+int PMPI_Send_init(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm, MPI_Request *request);
+int PMPI_Ssend_init(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm, MPI_Request *request);
+int PMPI_Rsend_init(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm, MPI_Request *request);
+int PMPI_Bsend_init(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm, MPI_Request *request);
 int PMPI_Recv(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm comm, MPI_Status *status);
+int PMPI_Irecv(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm comm, MPI_Request *request);
+int PMPI_Recv_init(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm comm, MPI_Request *request);
 int PMPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int dest, int sendtag, void *recvbuf, int recvcount, MPI_Datatype recvtype, int source, int recvtag, MPI_Comm comm, MPI_Status *status);
+int PMPI_Sendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest, int sendtag, int source, int recvtag, MPI_Comm comm, MPI_Status *status);
+int PMPI_Wait(MPI_Request *request, MPI_Status *status);
+int PMPI_Test(MPI_Request *request, int *flag, MPI_Status *status);
 int PMPI_Waitall(int count, MPI_Request *array_of_requests, MPI_Status *array_of_statuses);
-int PMPI_Get_count(const MPI_Status *status, MPI_Datatype datatype, int *count);
-int PMPI_Buffer_attach(void *buffer, int size);
-int PMPI_Buffer_detach(void *buffer_addr, int *size);
-int PMPI_Pcontrol(int level);
+int PMPI_Testall(int count, MPI_Request *array_of_requests, int *flag, MPI_Status *array_of_statuses);
 int PMPI_Waitany(int count, MPI_Request *array_of_requests, int *index, MPI_Status *status);
 int PMPI_Testany(int count, MPI_Request *array_of_requests, int *index, int *flag, MPI_Status *status);
 int PMPI_Waitsome(int incount, MPI_Request *array_of_requests, int *outcount, int *array_of_indices, MPI_Status *array_of_statuses);
 int PMPI_Testsome(int incount, MPI_Request *array_of_requests, int *outcount, int *array_of_indices, MPI_Status *array_of_statuses);
-int PMPI_Error_string(int errorcode, char *string, int *resultlen);
-int PMPI_Error_class(int errorcode, int *errorclass);
-int PMPI_Errhandler_create(MPI_Handler_function function, MPI_Errhandler *errhandler);
-int PMPI_Comm_create_errhandler(MPI_Comm_errhandler_function function, MPI_Errhandler *errhandler);
-int PMPI_Errhandler_set(MPI_Comm comm, MPI_Errhandler errhandler);
-int PMPI_Errhandler_free(MPI_Errhandler *errhandler);
-int PMPI_Comm_rank(MPI_Comm comm, int *rank);
-int PMPI_Comm_size(MPI_Comm comm, int *size);
-int PMPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm);
-int PMPI_Comm_set_name(MPI_Comm comm, const char *comm_name);
-int PMPI_Comm_get_name(MPI_Comm comm, char *comm_name, int *resultlen);
-int PMPI_Group_range_incl(MPI_Group group, int n, int (*ranges)[3], MPI_Group *newgroup);
-int PMPI_Barrier(MPI_Comm comm);
-int PMPI_Allreduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op, MPI_Comm comm);
-int PMPI_Op_create(MPI_User_function user_fn, int commute, MPI_Op *op);
-int PMPI_Op_free(MPI_Op *op);
-int PMPI_Type_hvector(int count, int blocklength, MPI_Aint stride, MPI_Datatype oldtype, MPI_Datatype *newtype);
-int PMPI_Type_create_hvector(int count, int blocklength, MPI_Aint stride, MPI_Datatype oldtype, MPI_Datatype *newtype);
-int PMPI_Type_hindexed(int count, int *array_of_blocklengths, MPI_Aint *array_of_displacements, MPI_Datatype oldtype, MPI_Datatype *newtype);
-int PMPI_Type_struct(int count, int *array_of_blocklengths, MPI_Aint *array_of_displacements, MPI_Datatype *array_of_types, MPI_Datatype *newtype);
-int PMPI_Type_extent(MPI_Datatype datatype, MPI_Aint *extent);
-int PMPI_Type_lb(MPI_Datatype datatype, MPI_Aint *displacement);
-int PMPI_Type_ub(MPI_Datatype datatype, MPI_Aint *displacement);
-int PMPI_Address(void *location, MPI_Aint *address);
-int PMPI_Get_address(const void *location, MPI_Aint *address);
-int PMPI_Type_set_name(MPI_Datatype datatype, const char *type_name);
-int PMPI_Type_get_name(MPI_Datatype datatype, char *type_name, int *resultlen);
-int PMPI_Type_commit(MPI_Datatype *datatype);
-int PMPI_Type_free(MPI_Datatype *datatype);
-int PMPI_Keyval_create(MPI_Copy_function copy_fn, MPI_Delete_function delete_fn, int *keyval, void *extra_state);
-int PMPI_Keyval_free(int *keyval);
-int PMPI_Attr_put(MPI_Comm comm, int keyval, void *attribute_val);
-int PMPI_Attr_get(MPI_Comm comm, int keyval, void *attribute_val, int *flag);
-int PMPI_Attr_delete(MPI_Comm comm, int keyval);
-int PMPI_Comm_create_keyval(MPI_Comm_copy_attr_function comm_copy_attr_fn, MPI_Comm_delete_attr_function comm_delete_attr_fn, int *comm_keyval, void *extra_state);
-int PMPI_Comm_free_keyval(int *comm_keyval);
-int PMPI_Comm_set_attr(MPI_Comm comm, int comm_keyval, void *attribute_val);
-int PMPI_Comm_get_attr(MPI_Comm comm, int comm_keyval, void *attribute_val, int *flag);
-int PMPI_Comm_delete_attr(MPI_Comm comm, int comm_keyval);
+int PMPI_Start(MPI_Request *request);
+int PMPI_Startall(int count, MPI_Request *array_of_requests);
+int PMPI_Request_free(MPI_Request *request);
+int PMPI_Cancel(MPI_Request *request);
+int PMPI_Test_cancelled(const MPI_Status *status, int *flag);
+int PMPI_Probe(int source, int tag, MPI_Comm comm, MPI_Status *status);
+int PMPI_Iprobe(int source, int tag, MPI_Comm comm, int *flag, MPI_Status *status);
+int PMPI_Get_count(const MPI_Status *status, MPI_Datatype datatype, int *count);
+int PMPI_Buffer_attach(void *buffer, int size);
+int PMPI_Buffer_detach(void *buffer, int *size);
 
 /* Predefined attribute callbacks. */
+int MPI_NULL_COPY_FN(MPI_Comm oldcomm, int keyval, void *extra_state, void *attribute_val_in, void *attribute_val_out, int *flag);
+int MPI_NULL_DELETE_FN(MPI_Comm comm, int keyval, void *attribute_val, void *extra_state);
+int MPI_DUP_FN(MPI_Comm oldcomm, int keyval, void *extra_state, void *attribute_val_in, void *attribute_val_out, int *flag);
+int MPI_COMM_NULL_COPY_FN(MPI_Comm oldcomm, int comm_keyval, void *extra_state, void *attribute_val_in, void *attribute_val_out, int *flag);
+int MPI_COMM_NULL_DELETE_FN(MPI_Comm comm, int comm_keyval, void *attribute_val, void *extra_state);
+int MPI_COMM_DUP_FN(MPI_Comm oldcomm, int comm_keyval, void *extra_state, void *attribute_val_in, void *attribute_val_out, int *flag);
 
 /* Handle conversions: MPI_Fint and the C handles are the same integers. */
 #define MPI_Comm_f2c(handle) ((MPI_Comm)(handle))

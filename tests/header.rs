@@ -72,23 +72,18 @@ const C_PROGRAM: &str = r#"
 #include <mpi.h>
 
 static void handler(MPI_Comm *comm, int *code, ...) { (void)comm; (void)code; }
-static void sum(void *in, void *inout, int *len, MPI_Datatype *type) {
-    (void)in; (void)inout; (void)len; (void)type;
-}
 
 int main(int argc, char **argv) {
     MPI_Status status;
     MPI_Errhandler errh;
-    MPI_Op op;
-    MPI_Aint extent = 0;
+    MPI_Aint extent = sizeof(MPI_Status);
     MPI_Fint f = MPI_Comm_c2f(MPI_COMM_WORLD);
     int x = 0;
     MPI_Init(&argc, &argv);
     MPI_Errhandler_create(handler, &errh);
-    MPI_Op_create((MPI_User_function *)sum, 1, &op);
     MPI_Recv(&x, 1, MPI_INT, MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_Comm_f2c(f), MPI_STATUS_IGNORE);
     MPI_Recv(&x, 1, MPI_INT, 0, 0, MPI_COMM_WORLD, &status);
-    MPI_Type_extent(MPI_DOUBLE_INT, &extent);
+    MPI_Errhandler_set(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     switch (status.MPI_ERROR) {
     case MPI_SUCCESS: break;
     case MPI_ERR_OTHER: break;

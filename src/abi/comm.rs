@@ -78,3 +78,5 @@ pub unsafe extern "C" fn MPI_Barrier(comm: MPI_Comm) -> c_int {
     });
     dispatch(comm, code)
 }
+
+include!(concat!(env!("OUT_DIR"), "/abi_gen/comm.rs"));

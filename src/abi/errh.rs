@@ -227,3 +227,5 @@ pub unsafe extern "C" fn MPI_Error_class(errorcode: c_int, errorclass: *mut c_in
     });
     dispatch(c::MPI_COMM_WORLD, code)
 }
+
+include!(concat!(env!("OUT_DIR"), "/abi_gen/errh.rs"));

@@ -98,13 +98,13 @@ pub unsafe extern "C" fn MPI_Abort(comm: MPI_Comm, errorcode: c_int) -> c_int {
 
 /// Seconds since an arbitrary moment in this process (monotonic).
 #[unsafe(no_mangle)]
-pub extern "C" fn MPI_Wtime() -> c_double {
+pub unsafe extern "C" fn MPI_Wtime() -> c_double {
     EPOCH.elapsed().as_secs_f64()
 }
 
 /// Resolution of MPI_Wtime.
 #[unsafe(no_mangle)]
-pub extern "C" fn MPI_Wtick() -> c_double {
+pub unsafe extern "C" fn MPI_Wtick() -> c_double {
     1e-9
 }
 
@@ -151,3 +151,5 @@ pub unsafe extern "C" fn MPI_Get_library_version(version: *mut c_char, resultlen
     });
     dispatch(c::MPI_COMM_WORLD, code)
 }
+
+include!(concat!(env!("OUT_DIR"), "/abi_gen/init.rs"));

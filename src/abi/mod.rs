@@ -16,6 +16,7 @@ pub mod args;
 pub mod comm;
 pub mod consts;
 pub mod errh;
+/// cbindgen:ignore
 pub mod fortran;
 pub mod handle;
 pub mod init;

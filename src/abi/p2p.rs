@@ -1059,3 +1059,5 @@ pub unsafe extern "C" fn MPI_Buffer_detach(buffer: *mut c_void, size: *mut c_int
     });
     dispatch(c::MPI_COMM_WORLD, code)
 }
+
+include!(concat!(env!("OUT_DIR"), "/abi_gen/p2p.rs"));
