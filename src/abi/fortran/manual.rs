@@ -352,3 +352,5 @@ pub unsafe extern "C" fn mpi_buffer_detach_(buffer_addr: *mut c_void, size: *mut
     // SAFETY: IERROR is an INTEGER passed by reference.
     unsafe { *ierror = rc };
 }
+
+include!(concat!(env!("OUT_DIR"), "/abi_gen/fortran_manual.rs"));
