@@ -316,6 +316,41 @@ typedef int (MPI_Type_delete_attr_function)(MPI_Datatype datatype, int keyval, v
 
 
 /**
+ * Predefined copy callback: the attribute is not copied.
+ */
+int MPI_NULL_COPY_FN(MPI_Comm oldcomm, int keyval, void *extra_state, void *attribute_val_in, void *attribute_val_out, int *flag);
+
+/**
+ * Predefined copy callback: the attribute value (a pointer-sized word) is copied.
+ */
+int MPI_DUP_FN(MPI_Comm oldcomm, int keyval, void *extra_state, void *attribute_val_in, void *attribute_val_out, int *flag);
+
+/**
+ * MPICH's name behind `MPI_DUP_FN`: programs compiled against MPICH's header call this one.
+ */
+int MPIR_Dup_fn(MPI_Comm oldcomm, int keyval, void *extra_state, void *attribute_val_in, void *attribute_val_out, int *flag);
+
+/**
+ * Predefined delete callback: nothing to do.
+ */
+int MPI_NULL_DELETE_FN(MPI_Comm comm, int keyval, void *attribute_val, void *extra_state);
+
+/**
+ * MPI-2 name of `MPI_NULL_COPY_FN`.
+ */
+int MPI_COMM_NULL_COPY_FN(MPI_Comm oldcomm, int keyval, void *extra_state, void *attribute_val_in, void *attribute_val_out, int *flag);
+
+/**
+ * MPI-2 name of `MPI_DUP_FN`.
+ */
+int MPI_COMM_DUP_FN(MPI_Comm oldcomm, int keyval, void *extra_state, void *attribute_val_in, void *attribute_val_out, int *flag);
+
+/**
+ * MPI-2 name of `MPI_NULL_DELETE_FN`.
+ */
+int MPI_COMM_NULL_DELETE_FN(MPI_Comm comm, int keyval, void *attribute_val, void *extra_state);
+
+/**
  * This process's rank in `comm`.
  */
 int MPI_Comm_rank(MPI_Comm comm, int *rank);
@@ -684,12 +719,6 @@ int PMPI_Buffer_attach(void *buffer, int size);
 int PMPI_Buffer_detach(void *buffer, int *size);
 
 /* Predefined attribute callbacks. */
-int MPI_NULL_COPY_FN(MPI_Comm oldcomm, int keyval, void *extra_state, void *attribute_val_in, void *attribute_val_out, int *flag);
-int MPI_NULL_DELETE_FN(MPI_Comm comm, int keyval, void *attribute_val, void *extra_state);
-int MPI_DUP_FN(MPI_Comm oldcomm, int keyval, void *extra_state, void *attribute_val_in, void *attribute_val_out, int *flag);
-int MPI_COMM_NULL_COPY_FN(MPI_Comm oldcomm, int comm_keyval, void *extra_state, void *attribute_val_in, void *attribute_val_out, int *flag);
-int MPI_COMM_NULL_DELETE_FN(MPI_Comm comm, int comm_keyval, void *attribute_val, void *extra_state);
-int MPI_COMM_DUP_FN(MPI_Comm oldcomm, int comm_keyval, void *extra_state, void *attribute_val_in, void *attribute_val_out, int *flag);
 
 /* Handle conversions: MPI_Fint and the C handles are the same integers. */
 #define MPI_Comm_f2c(handle) ((MPI_Comm)(handle))

@@ -13,6 +13,7 @@
 #![allow(non_snake_case)]
 
 pub mod args;
+pub mod attr;
 pub mod comm;
 pub mod consts;
 pub mod errh;
@@ -23,6 +24,7 @@ pub mod init;
 pub mod p2p;
 pub mod types;
 
+pub use attr::*;
 pub use comm::*;
 pub use errh::*;
 pub use init::*;

@@ -10,7 +10,7 @@ use core::ffi::{c_char, c_int, c_void};
 
 use crate::abi::consts::{MPI_ERR_IN_STATUS, MPI_MAX_ERROR_STRING, MPI_MAX_LIBRARY_VERSION_STRING, MPI_MAX_PROCESSOR_NAME, MPI_SUCCESS, MPI_UNDEFINED};
 use crate::abi::fortran::{status_out, statuses_out};
-use crate::abi::types::{MPI_Errhandler, MPI_Fint, MPI_Handler_function, MPI_Request, MPI_Status};
+use crate::abi::types::{MPI_Aint, MPI_Errhandler, MPI_Fint, MPI_Handler_function, MPI_Request, MPI_Status};
 use crate::abi::{
     PMPI_Buffer_detach, PMPI_Comm_create_errhandler, PMPI_Errhandler_create, PMPI_Error_string,
     PMPI_Get_library_version, PMPI_Get_processor_name, PMPI_Init, PMPI_Init_thread, PMPI_Testany, PMPI_Testsome,
@@ -351,6 +351,143 @@ pub unsafe extern "C" fn mpi_buffer_detach_(buffer_addr: *mut c_void, size: *mut
     let rc = unsafe { PMPI_Buffer_detach((&raw mut addr).cast(), size) };
     // SAFETY: IERROR is an INTEGER passed by reference.
     unsafe { *ierror = rc };
+}
+
+/// Fortran `MPI_NULL_COPY_FN` and `MPI_COMM_NULL_COPY_FN`: the attribute is not copied.
+///
+/// # Safety
+/// Called through a keyval with valid references.
+unsafe fn null_copy(flag: *mut MPI_Fint, ierror: *mut MPI_Fint) {
+    // SAFETY: FLAG and IERR are references the caller passes.
+    unsafe { *flag = 0 };
+    // SAFETY: as above.
+    unsafe { *ierror = MPI_SUCCESS };
+}
+
+/// Fortran `MPI_DUP_FN` and `MPI_COMM_DUP_FN`: the value is copied.
+///
+/// # Safety
+/// Called through a keyval with valid references.
+unsafe fn dup_copy<W: Copy>(val_in: *mut W, val_out: *mut W, flag: *mut MPI_Fint, ierror: *mut MPI_Fint) {
+    // SAFETY: the caller passes valid references for all four.
+    let value = unsafe { *val_in };
+    // SAFETY: as above.
+    unsafe { *val_out = value };
+    // SAFETY: as above.
+    unsafe { *flag = 1 };
+    // SAFETY: as above.
+    unsafe { *ierror = MPI_SUCCESS };
+}
+
+/// Fortran `MPI_NULL_COPY_FN(OLDCOMM, KEYVAL, EXTRA_STATE, ATTRIBUTE_VAL_IN, ATTRIBUTE_VAL_OUT,
+/// FLAG, IERR)`.
+///
+/// # Safety
+/// Called as a Fortran copy procedure.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mpi_null_copy_fn_(
+    oldcomm: *mut MPI_Fint,
+    keyval: *mut MPI_Fint,
+    extra_state: *mut MPI_Fint,
+    attribute_val_in: *mut MPI_Fint,
+    attribute_val_out: *mut MPI_Fint,
+    flag: *mut MPI_Fint,
+    ierror: *mut MPI_Fint,
+) {
+    let _ = (oldcomm, keyval, extra_state, attribute_val_in, attribute_val_out);
+    // SAFETY: FLAG and IERR are the caller's references.
+    unsafe { null_copy(flag, ierror) };
+}
+
+/// Fortran `MPI_DUP_FN`, MPI-1 shape.
+///
+/// # Safety
+/// Called as a Fortran copy procedure.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mpi_dup_fn_(
+    oldcomm: *mut MPI_Fint,
+    keyval: *mut MPI_Fint,
+    extra_state: *mut MPI_Fint,
+    attribute_val_in: *mut MPI_Fint,
+    attribute_val_out: *mut MPI_Fint,
+    flag: *mut MPI_Fint,
+    ierror: *mut MPI_Fint,
+) {
+    let _ = (oldcomm, keyval, extra_state);
+    // SAFETY: the caller's references.
+    unsafe { dup_copy(attribute_val_in, attribute_val_out, flag, ierror) };
+}
+
+/// Fortran `MPI_NULL_DELETE_FN(COMM, KEYVAL, ATTRIBUTE_VAL, EXTRA_STATE, IERR)`.
+///
+/// # Safety
+/// Called as a Fortran delete procedure.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mpi_null_delete_fn_(
+    comm: *mut MPI_Fint,
+    keyval: *mut MPI_Fint,
+    attribute_val: *mut MPI_Fint,
+    extra_state: *mut MPI_Fint,
+    ierror: *mut MPI_Fint,
+) {
+    let _ = (comm, keyval, attribute_val, extra_state);
+    // SAFETY: IERR is the caller's reference.
+    unsafe { *ierror = MPI_SUCCESS };
+}
+
+/// Fortran `MPI_COMM_NULL_COPY_FN`, MPI-2 shape.
+///
+/// # Safety
+/// Called as a Fortran copy procedure.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mpi_comm_null_copy_fn_(
+    oldcomm: *mut MPI_Fint,
+    comm_keyval: *mut MPI_Fint,
+    extra_state: *mut MPI_Aint,
+    attribute_val_in: *mut MPI_Aint,
+    attribute_val_out: *mut MPI_Aint,
+    flag: *mut MPI_Fint,
+    ierror: *mut MPI_Fint,
+) {
+    let _ = (oldcomm, comm_keyval, extra_state, attribute_val_in, attribute_val_out);
+    // SAFETY: FLAG and IERR are the caller's references.
+    unsafe { null_copy(flag, ierror) };
+}
+
+/// Fortran `MPI_COMM_DUP_FN`, MPI-2 shape.
+///
+/// # Safety
+/// Called as a Fortran copy procedure.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mpi_comm_dup_fn_(
+    oldcomm: *mut MPI_Fint,
+    comm_keyval: *mut MPI_Fint,
+    extra_state: *mut MPI_Aint,
+    attribute_val_in: *mut MPI_Aint,
+    attribute_val_out: *mut MPI_Aint,
+    flag: *mut MPI_Fint,
+    ierror: *mut MPI_Fint,
+) {
+    let _ = (oldcomm, comm_keyval, extra_state);
+    // SAFETY: the caller's references.
+    unsafe { dup_copy(attribute_val_in, attribute_val_out, flag, ierror) };
+}
+
+/// Fortran `MPI_COMM_NULL_DELETE_FN`, MPI-2 shape.
+///
+/// # Safety
+/// Called as a Fortran delete procedure.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mpi_comm_null_delete_fn_(
+    comm: *mut MPI_Fint,
+    comm_keyval: *mut MPI_Fint,
+    attribute_val: *mut MPI_Aint,
+    extra_state: *mut MPI_Aint,
+    ierror: *mut MPI_Fint,
+) {
+    let _ = (comm, comm_keyval, attribute_val, extra_state);
+    // SAFETY: IERR is the caller's reference.
+    unsafe { *ierror = MPI_SUCCESS };
 }
 
 include!(concat!(env!("OUT_DIR"), "/abi_gen/fortran_manual.rs"));
