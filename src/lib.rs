@@ -1,1 +1,3 @@
 //! ftmpi: a fault-tolerant MPI with MPICH's ABI.
+
+pub mod launcher;
