@@ -1,3 +1,294 @@
-//! mpirun (placeholder: the protocol only).
 #![forbid(unsafe_code)]
+//! `mpirun`, `mpiexec` and `ftmpirun`: start a job on this host and watch it.
+//!
+//! The pieces, each owning one thing:
+//! - [`options`]: the command line.
+//! - [`proto`]: the bootstrap protocol, shared with the ranks' side in the MPI library.
+//! - `coordinator`: the job's state machine (fence, failures, exit code), free of I/O.
+//! - `spawn`: the ranks' processes on this host (start, wait, kill); the part a per-host
+//!   daemon will take over.
+//! - `stdio`: forwarding the ranks' output, a line at a time.
+//! - `bootstrap`: the socket server, a reader and a writer thread per connection.
+//! - `jobdir`: the job id, the socket directory and cleaning up after the job.
+//!
+//! This file is the driver: every thread reports to one channel, and the main thread feeds
+//! what arrives to the coordinator and carries out its actions. Nothing polls or sleeps; the
+//! only timed wait is the coordinator's next deadline.
+
+pub mod options;
 pub mod proto;
+
+mod bootstrap;
+mod coordinator;
+mod jobdir;
+mod spawn;
+mod stdio;
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::os::unix::net::UnixListener;
+use std::process::ExitCode;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{RecvTimeoutError, Sender};
+use nix::errno::Errno;
+use nix::sys::signal::{SigSet, Signal};
+
+use coordinator::{Action, ConnId, Coordinator, Input};
+use options::{Options, Request};
+
+/// Which command was run; they differ in name and, for `ftmpirun`, in default modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    Mpirun,
+    Mpiexec,
+    /// FT-MPI's own launcher name: REBUILD and NOP unless told otherwise.
+    Ftmpirun,
+}
+
+impl Flavor {
+    /// The command name, which also prefixes everything mpirun itself prints.
+    pub fn name(self) -> &'static str {
+        match self {
+            Flavor::Mpirun => "mpirun",
+            Flavor::Mpiexec => "mpiexec",
+            Flavor::Ftmpirun => "ftmpirun",
+        }
+    }
+
+    /// Communicator and message mode when neither the command line nor the environment
+    /// names one.
+    fn default_modes(self) -> (Option<&'static str>, Option<&'static str>) {
+        match self {
+            Flavor::Ftmpirun => (Some("REBUILD"), Some("NOP")),
+            Flavor::Mpirun | Flavor::Mpiexec => (None, None),
+        }
+    }
+}
+
+/// How long the output of a finished job may sit idle before mpirun stops waiting for it.
+const OUTPUT_IDLE: Duration = Duration::from_secs(1);
+
+/// What the threads report to the driver.
+pub(crate) enum Event {
+    Connected(ConnId, bootstrap::Conn),
+    Input(Input),
+}
+
+/// The whole of `mpirun`: parse the command line, run the job, return its exit status.
+pub fn main(flavor: Flavor) -> ExitCode {
+    let name = flavor.name();
+    let args = std::env::args_os().skip(1).collect();
+    match options::parse(args, std::env::var_os("MPIEXEC_TIMEOUT")) {
+        Err(e) => {
+            say(
+                name,
+                &format!("{e}\nTry '{name} --help' for more information."),
+            );
+            ExitCode::from(options::USAGE_EXIT)
+        }
+        Ok(Request::Help) => {
+            let _ = io::stdout().write_all(options::usage(flavor).as_bytes());
+            ExitCode::SUCCESS
+        }
+        Ok(Request::Version) => {
+            let _ = writeln!(io::stdout(), "{name} (ftmpi) {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Ok(Request::Run(opts)) => match run(flavor, &opts) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                say(name, &e.to_string());
+                ExitCode::from(1)
+            }
+        },
+    }
+}
+
+/// Prints `name: text` on stderr; a closed stderr is no reason to fail.
+fn say(name: &str, text: &str) {
+    let _ = writeln!(io::stderr().lock(), "{name}: {text}");
+}
+
+fn run(flavor: Flavor, opts: &Options) -> io::Result<u8> {
+    let name = flavor.name();
+    // Blocked before any thread exists, so every thread inherits the mask and only the
+    // watcher receives them. Children start with an empty mask (std::process resets it).
+    let signals = block_signals()?;
+
+    let job = jobdir::JobDir::create()?;
+    let socket = job.socket();
+    let listener = UnixListener::bind(&socket).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("cannot listen on {}: {e}", socket.display()),
+        )
+    })?;
+
+    let (tx, rx) = crossbeam_channel::unbounded();
+    watch_signals(signals, tx.clone())?;
+    bootstrap::serve(listener, tx.clone())?;
+
+    let launch = spawn::Launch {
+        program: opts.program.clone(),
+        args: opts.args.clone(),
+        env: job_env(flavor, opts, job.id(), &socket),
+        tag_output: opts.tag_output,
+    };
+    let mut host = spawn::LocalHost::new(launch, tx);
+    let mut coord = Coordinator::new(opts.np, opts.timeout, Instant::now());
+    let mut conns: HashMap<ConnId, bootstrap::Conn> = HashMap::new();
+
+    let code = loop {
+        while let Some(action) = coord.poll_action() {
+            match action {
+                Action::Spawn { rank, incarnation } => {
+                    let input = match host.spawn(rank, incarnation) {
+                        Ok(pid) => Input::Spawned { rank, pid },
+                        Err(e) => Input::SpawnFailed {
+                            rank,
+                            error: e.text,
+                            exit_code: e.exit_code,
+                        },
+                    };
+                    coord.handle(input, Instant::now());
+                }
+                Action::Send { conn, frame } => {
+                    if let Some(c) = conns.get(&conn) {
+                        c.send(frame);
+                    }
+                }
+                Action::Close(conn) => {
+                    if let Some(c) = conns.remove(&conn) {
+                        c.shutdown();
+                    }
+                }
+                Action::KillAll => {
+                    host.kill_all();
+                }
+                Action::Report(text) => say(name, &text),
+            }
+        }
+        if let Some(code) = coord.finished() {
+            break code;
+        }
+        let event = match coord.poll_timeout() {
+            Some(deadline) => match rx.recv_deadline(deadline) {
+                Ok(event) => Some(event),
+                Err(RecvTimeoutError::Timeout) => None,
+                // The driver holds a sender through `host`, so this cannot happen.
+                Err(RecvTimeoutError::Disconnected) => break 1,
+            },
+            None => match rx.recv() {
+                Ok(event) => Some(event),
+                Err(_) => break 1,
+            },
+        };
+        let now = Instant::now();
+        match event {
+            Some(Event::Connected(id, conn)) => {
+                conns.insert(id, conn);
+                coord.handle(Input::Connected(id), now);
+            }
+            Some(Event::Input(input)) => {
+                if let Input::Closed(id) = input {
+                    conns.remove(&id);
+                }
+                coord.handle(input, now);
+            }
+            None => {}
+        }
+        // Also after an event: a steady stream of them must not hold a deadline back.
+        if coord.poll_timeout().is_some_and(|t| t <= now) {
+            coord.handle_timeout(now);
+        }
+    };
+
+    if !host.drain_output(OUTPUT_IDLE) {
+        say(
+            name,
+            "output of the job is still open (held by a process a rank started); not waiting for it",
+        );
+    }
+    drop(job);
+    Ok(code)
+}
+
+/// What mpirun adds to each rank's environment, on top of its own; the spawner adds the rank
+/// and incarnation. Later entries win, so `-x` cannot override the protocol's variables.
+fn job_env(
+    flavor: Flavor,
+    opts: &Options,
+    jobid: &str,
+    socket: &std::path::Path,
+) -> Vec<(OsString, OsString)> {
+    use proto::env;
+    let mut vars: Vec<(OsString, OsString)> = Vec::new();
+    let mut set = |k: &str, v: &str| vars.push((k.into(), v.into()));
+    for (name, value) in &opts.exports {
+        match value {
+            Some(v) => set(name, v),
+            None => {
+                if std::env::var_os(name).is_none() {
+                    say(
+                        flavor.name(),
+                        &format!("-x {name}: {name} is not set here; nothing to export"),
+                    );
+                }
+            }
+        }
+    }
+    let (default_comm, default_msg) = flavor.default_modes();
+    for (var, given, default) in [
+        (env::COMM_MODE, &opts.comm_mode, default_comm),
+        (env::MSG_MODE, &opts.msg_mode, default_msg),
+    ] {
+        if let Some(mode) = given {
+            set(var, mode);
+        } else if let Some(mode) = default
+            && std::env::var_os(var).is_none()
+        {
+            set(var, mode);
+        }
+    }
+    if opts.coll_strict {
+        set(env::COLL_STRICT, "1");
+    }
+    if !opts.inject.is_empty() {
+        set(env::INJECT, &opts.inject.join(";"));
+    }
+    set(env::JOBID, jobid);
+    set(env::SIZE, &opts.np.to_string());
+    vars.push((env::BOOTSTRAP.into(), socket.as_os_str().to_owned()));
+    vars
+}
+
+fn block_signals() -> io::Result<SigSet> {
+    let mut set = SigSet::empty();
+    set.add(Signal::SIGINT);
+    set.add(Signal::SIGTERM);
+    set.thread_block().map_err(io::Error::from)?;
+    Ok(set)
+}
+
+fn watch_signals(set: SigSet, events: Sender<Event>) -> io::Result<()> {
+    thread::Builder::new()
+        .name("signals".into())
+        .stack_size(128 << 10)
+        .spawn(move || {
+            loop {
+                match set.wait() {
+                    Ok(signal) => {
+                        if events.send(Event::Input(Input::Signal(signal))).is_err() {
+                            return;
+                        }
+                    }
+                    Err(Errno::EINTR) => {}
+                    Err(_) => return,
+                }
+            }
+        })?;
+    Ok(())
+}

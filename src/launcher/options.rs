@@ -1,0 +1,394 @@
+#![forbid(unsafe_code)]
+//! The command line of `mpirun`, `mpiexec` and `ftmpirun`.
+//!
+//! Options come before the program; the first word that is not an option (or the word after
+//! `--`) is the program, and everything after it belongs to the program. Long options also
+//! take their value after `=` (`--timeout=10`).
+
+use std::ffi::OsString;
+use std::fmt;
+use std::time::Duration;
+
+use super::Flavor;
+
+/// Exit code for a bad command line.
+pub const USAGE_EXIT: u8 = 2;
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Request {
+    Run(Options),
+    Help,
+    Version,
+}
+
+/// A job to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    pub np: u32,
+    pub tag_output: bool,
+    /// `-x NAME` (value from mpirun's environment) or `-x NAME=VALUE`, in order.
+    pub exports: Vec<(String, Option<String>)>,
+    pub timeout: Option<Duration>,
+    /// Upper case, as the ranks receive it.
+    pub comm_mode: Option<String>,
+    /// Upper case, as the ranks receive it.
+    pub msg_mode: Option<String>,
+    pub coll_strict: bool,
+    pub inject: Vec<String>,
+    pub program: OsString,
+    pub args: Vec<OsString>,
+}
+
+/// A command-line mistake; `mpirun` prints it and exits with [`USAGE_EXIT`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+const COMM_MODES: &[&str] = &["ABORT", "BLANK", "SHRINK", "REBUILD"];
+const MSG_MODES: &[&str] = &["NOP", "CONT", "RESET", "NOOP", "CONTINUE"];
+
+/// Parses the arguments after the program name. `env_timeout` is `MPIEXEC_TIMEOUT`, which
+/// `--timeout` overrides.
+pub fn parse(args: Vec<OsString>, env_timeout: Option<OsString>) -> Result<Request, UsageError> {
+    let mut np: Option<u32> = None;
+    let mut tag_output = false;
+    let mut exports = Vec::new();
+    let mut timeout = None;
+    let mut comm_mode = None;
+    let mut msg_mode = None;
+    let mut coll_strict = false;
+    let mut inject = Vec::new();
+
+    let mut words = args.into_iter();
+    let mut program = None;
+    while let Some(word) = words.next() {
+        let Some(text) = word.to_str() else {
+            if word.as_encoded_bytes().starts_with(b"-") {
+                return Err(UsageError(format!(
+                    "option {} is not valid UTF-8",
+                    word.to_string_lossy()
+                )));
+            }
+            program = Some(word);
+            break;
+        };
+        if text == "--" {
+            program = words.next();
+            break;
+        }
+        if !text.starts_with('-') || text == "-" {
+            program = Some(word);
+            break;
+        }
+        let (name, inline) = match text.split_once('=') {
+            Some((name, value)) if name.starts_with("--") => (name, Some(value.to_owned())),
+            _ => (text, None),
+        };
+        let mut value = |what: &str| -> Result<String, UsageError> {
+            if let Some(v) = inline.clone() {
+                return Ok(v);
+            }
+            match words.next() {
+                Some(v) => v
+                    .into_string()
+                    .map_err(|v| UsageError(format!("{name}: {what} {v:?} is not valid UTF-8"))),
+                None => Err(UsageError(format!("{name} needs {what}"))),
+            }
+        };
+        let takes_value = matches!(
+            name,
+            "-np"
+                | "--np"
+                | "-n"
+                | "--n"
+                | "-x"
+                | "--timeout"
+                | "-cm"
+                | "--comm-mode"
+                | "-mm"
+                | "--msg-mode"
+                | "--inject"
+                | "--bind-to"
+        );
+        if inline.is_some() && !takes_value {
+            return Err(UsageError(format!("{name} takes no value")));
+        }
+        match name {
+            "-h" | "--help" => return Ok(Request::Help),
+            "--version" => return Ok(Request::Version),
+            "-np" | "--np" | "-n" | "--n" => {
+                let v = value("a number of ranks")?;
+                np = Some(parse_np(name, &v)?);
+            }
+            "--tag-output" | "-tag-output" => tag_output = true,
+            "-x" => exports.push(parse_export(&value("NAME or NAME=VALUE")?)?),
+            "--timeout" => timeout = Some(parse_timeout("--timeout", &value("seconds")?)?),
+            "-cm" | "--comm-mode" => {
+                comm_mode = Some(parse_mode(name, &value("a mode")?, COMM_MODES)?);
+            }
+            "-mm" | "--msg-mode" => {
+                msg_mode = Some(parse_mode(name, &value("a mode")?, MSG_MODES)?);
+            }
+            "--coll-strict" => coll_strict = true,
+            "--inject" => {
+                let spec = value("a spec")?;
+                if spec.is_empty() {
+                    return Err(UsageError("--inject needs a non-empty spec".into()));
+                }
+                inject.push(spec);
+            }
+            "--oversubscribe" | "-oversubscribe" => {}
+            "--bind-to" => {
+                value("a binding")?;
+            }
+            _ => return Err(UsageError(format!("unknown option {name}"))),
+        }
+    }
+
+    let Some(program) = program else {
+        return Err(UsageError("no program to run".into()));
+    };
+    let timeout = match timeout {
+        Some(t) => t,
+        None => match env_timeout {
+            Some(v) => {
+                let v = v
+                    .into_string()
+                    .map_err(|_| UsageError("MPIEXEC_TIMEOUT is not valid UTF-8".into()))?;
+                parse_timeout("MPIEXEC_TIMEOUT", &v)?
+            }
+            None => None,
+        },
+    };
+    Ok(Request::Run(Options {
+        np: np.unwrap_or(1),
+        tag_output,
+        exports,
+        timeout,
+        comm_mode,
+        msg_mode,
+        coll_strict,
+        inject,
+        program,
+        args: words.collect(),
+    }))
+}
+
+fn parse_np(name: &str, v: &str) -> Result<u32, UsageError> {
+    match v.parse::<u32>() {
+        Ok(n) if n >= 1 && n as usize <= super::proto::MAX_TABLE => Ok(n),
+        _ => Err(UsageError(format!(
+            "{name}: {v:?} is not a number of ranks (1 to {})",
+            super::proto::MAX_TABLE
+        ))),
+    }
+}
+
+/// Whole seconds; 0 means no limit, as for MPICH's `MPIEXEC_TIMEOUT`.
+fn parse_timeout(name: &str, v: &str) -> Result<Option<Duration>, UsageError> {
+    match v.trim().parse::<u64>() {
+        Ok(0) => Ok(None),
+        Ok(s) => Ok(Some(Duration::from_secs(s))),
+        Err(_) => Err(UsageError(format!(
+            "{name}: {v:?} is not a whole number of seconds"
+        ))),
+    }
+}
+
+fn parse_mode(name: &str, v: &str, modes: &[&str]) -> Result<String, UsageError> {
+    let upper = v.to_ascii_uppercase();
+    if modes.contains(&upper.as_str()) {
+        Ok(upper)
+    } else {
+        Err(UsageError(format!(
+            "{name}: unknown mode {v:?} (expected one of {})",
+            modes.join(", ").to_ascii_lowercase()
+        )))
+    }
+}
+
+fn parse_export(v: &str) -> Result<(String, Option<String>), UsageError> {
+    let (name, value) = match v.split_once('=') {
+        Some((n, val)) => (n, Some(val.to_owned())),
+        None => (v, None),
+    };
+    let mut chars = name.chars();
+    let valid = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(UsageError(format!(
+            "-x: {name:?} is not a valid environment variable name"
+        )));
+    }
+    Ok((name.to_owned(), value))
+}
+
+/// The `--help` text.
+pub fn usage(flavor: Flavor) -> String {
+    let name = flavor.name();
+    let defaults = match flavor {
+        Flavor::Ftmpirun => {
+            "\n`ftmpirun` runs in FT-MPI's default modes, REBUILD and NOP, unless told otherwise.\n"
+        }
+        _ => "",
+    };
+    format!(
+        "Usage: {name} [options] [--] program [args...]
+
+Starts N copies of program on this host as one MPI job, forwards their output, and
+ends the whole job as soon as one rank fails.
+{defaults}
+Options:
+  -n, -np N            number of ranks (default 1)
+  -x NAME[=VALUE]      export NAME to the ranks (the environment is forwarded anyway)
+  --tag-output         prefix each output line with [1,RANK]<stdout>: or [1,RANK]<stderr>:
+  --timeout S          kill the job after S seconds and exit with 124
+                       (also MPIEXEC_TIMEOUT=S; 0 means no limit)
+  -cm, --comm-mode M   FT-MPI communicator mode: abort, blank, shrink or rebuild
+  -mm, --msg-mode M    FT-MPI message mode: nop or cont (also reset, noop, continue)
+  --coll-strict        collectives agree on their result (FTMPI_COLL_STRICT=1)
+  --inject SPEC        fault injection for the ranks, repeatable (FTMPI_INJECT)
+  --oversubscribe      accepted and ignored
+  --bind-to X          accepted and ignored
+  -h, --help           show this help
+  --version            show the version
+
+Exit status: 0 when every rank exits 0; a failing rank's exit code (128+signal when
+killed); the code given to MPI_Abort; 124 on timeout; 130/143 on SIGINT/SIGTERM;
+2 for a bad command line.
+"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(words: &[&str]) -> Vec<OsString> {
+        words.iter().map(OsString::from).collect()
+    }
+
+    fn run(words: &[&str]) -> Options {
+        match parse(args(words), None) {
+            Ok(Request::Run(o)) => o,
+            other => panic!("{words:?}: {other:?}"),
+        }
+    }
+
+    fn error(words: &[&str]) -> String {
+        match parse(args(words), None) {
+            Err(UsageError(m)) => m,
+            other => panic!("{words:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn program_and_its_options_are_left_alone() {
+        let o = run(&["-np", "4", "./a.out", "-np", "2", "--help"]);
+        assert_eq!(o.np, 4);
+        assert_eq!(o.program, "./a.out");
+        assert_eq!(o.args, args(&["-np", "2", "--help"]));
+        let o = run(&["-n", "3", "--", "-weird-name", "x"]);
+        assert_eq!((o.np, o.program.to_str().unwrap()), (3, "-weird-name"));
+        assert_eq!(run(&["hostname"]).np, 1);
+        assert_eq!(run(&["--np=5", "true"]).np, 5);
+    }
+
+    #[test]
+    fn modes_are_case_insensitive_and_upper_cased() {
+        let o = run(&["-cm", "Shrink", "--msg-mode", "continue", "p"]);
+        assert_eq!(o.comm_mode.as_deref(), Some("SHRINK"));
+        assert_eq!(o.msg_mode.as_deref(), Some("CONTINUE"));
+        let o = run(&["--comm-mode=REBUILD", "-mm", "nop", "p"]);
+        assert_eq!(o.comm_mode.as_deref(), Some("REBUILD"));
+        assert!(error(&["-cm", "restart", "p"]).contains("unknown mode"));
+        assert!(error(&["-mm", "abort", "p"]).contains("unknown mode"));
+    }
+
+    #[test]
+    fn exports_timeout_inject_and_ignored_options() {
+        let o = run(&[
+            "-x",
+            "A=1",
+            "-x",
+            "HOME",
+            "-x",
+            "E=",
+            "--timeout",
+            "7",
+            "--inject",
+            "kill:1",
+            "--inject",
+            "kill:2",
+            "--oversubscribe",
+            "--bind-to",
+            "core",
+            "--coll-strict",
+            "--tag-output",
+            "p",
+        ]);
+        assert_eq!(
+            o.exports,
+            vec![
+                ("A".into(), Some("1".into())),
+                ("HOME".into(), None),
+                ("E".into(), Some(String::new()))
+            ]
+        );
+        assert_eq!(o.timeout, Some(Duration::from_secs(7)));
+        assert_eq!(o.inject, vec!["kill:1", "kill:2"]);
+        assert!(o.coll_strict && o.tag_output);
+        assert!(error(&["-x", "1BAD=2", "p"]).contains("not a valid"));
+    }
+
+    #[test]
+    fn timeout_from_the_environment_yields_to_the_flag() {
+        let env = |v: &str| Some(OsString::from(v));
+        let t = |words: &[&str], e| match parse(args(words), e) {
+            Ok(Request::Run(o)) => o.timeout,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(t(&["p"], env("3")), Some(Duration::from_secs(3)));
+        assert_eq!(
+            t(&["--timeout", "5", "p"], env("3")),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(t(&["p"], env("0")), None);
+        assert!(parse(args(&["p"]), env("soon")).is_err());
+    }
+
+    #[test]
+    fn usage_errors() {
+        assert!(error(&[]).contains("no program"));
+        assert!(error(&["-np", "2"]).contains("no program"));
+        assert!(error(&["-np"]).contains("needs"));
+        assert!(error(&["-np", "0", "p"]).contains("not a number of ranks"));
+        assert!(error(&["-np", "-3", "p"]).contains("not a number of ranks"));
+        assert!(error(&["--frobnicate", "p"]).contains("unknown option --frobnicate"));
+        assert!(error(&["--tag-output=yes", "p"]).contains("takes no value"));
+        assert!(error(&["--timeout", "1.5", "p"]).contains("seconds"));
+        assert!(error(&["--inject", "", "p"]).contains("non-empty"));
+        assert!(error(&["--"]).contains("no program"));
+    }
+
+    #[test]
+    fn help_and_version() {
+        assert_eq!(parse(args(&["-h"]), None), Ok(Request::Help));
+        assert_eq!(
+            parse(args(&["-np", "2", "--help", "p"]), None),
+            Ok(Request::Help)
+        );
+        assert_eq!(parse(args(&["--version"]), None), Ok(Request::Version));
+        assert!(usage(Flavor::Ftmpirun).contains("REBUILD"));
+    }
+}
