@@ -144,7 +144,7 @@ static PREDEFINED_TYPES: Lazy<HashMap<MPI_Datatype, Arc<Datatype>>> = Lazy::new(
     PREDEFINED
         .iter()
         .map(|&(h, size, align, name)| {
-            let t = if align == 0 { Datatype::contiguous(size, name) } else { Datatype::pair(size, align, name) };
+            let t = if align == 0 { Datatype::contiguous(size, name, h) } else { Datatype::pair(size, align, name, h) };
             (h, Arc::new(t))
         })
         .collect()

@@ -19,11 +19,14 @@ pub struct Datatype {
     pub name: String,
     /// A predefined type cannot be freed.
     pub predefined: bool,
+    /// The predefined type (its MPI handle value) that every element of this type is made
+    /// of, when there is exactly one: what reductions operate on. `None` for mixed types.
+    pub basic: Option<i32>,
 }
 
 impl Datatype {
     /// A predefined type of `size` contiguous bytes.
-    pub fn contiguous(size: usize, name: &str) -> Datatype {
+    pub fn contiguous(size: usize, name: &str, handle: i32) -> Datatype {
         Datatype {
             layout: Arc::new(Layout::contiguous(size)),
             lb: 0,
@@ -31,12 +34,13 @@ impl Datatype {
             committed: true,
             name: name.to_string(),
             predefined: true,
+            basic: Some(handle),
         }
     }
 
     /// A C pair type `struct { T value; int index; }` with `value` bytes of value aligned to
     /// `align`.
-    pub fn pair(value: usize, align: usize, name: &str) -> Datatype {
+    pub fn pair(value: usize, align: usize, name: &str, handle: i32) -> Datatype {
         let int_at = value.next_multiple_of(4);
         let extent = (int_at + 4).next_multiple_of(align.max(4));
         let runs = if int_at == value { vec![(0, value + 4)] } else { vec![(0, value), (int_at as isize, 4)] };
@@ -47,6 +51,7 @@ impl Datatype {
             committed: true,
             name: name.to_string(),
             predefined: true,
+            basic: Some(handle),
         }
     }
 
@@ -65,14 +70,14 @@ mod tests {
 
     #[test]
     fn pair_layouts_match_c_structs() {
-        let di = Datatype::pair(8, 8, "MPI_DOUBLE_INT");
+        let di = Datatype::pair(8, 8, "MPI_DOUBLE_INT", 0);
         assert_eq!((di.size(), di.extent()), (12, 16));
-        let si = Datatype::pair(2, 2, "MPI_SHORT_INT");
+        let si = Datatype::pair(2, 2, "MPI_SHORT_INT", 0);
         assert_eq!((si.size(), si.extent()), (6, 8));
         assert_eq!(si.layout.runs, vec![(0, 2), (4, 4)]);
-        let ldi = Datatype::pair(16, 16, "MPI_LONG_DOUBLE_INT");
+        let ldi = Datatype::pair(16, 16, "MPI_LONG_DOUBLE_INT", 0);
         assert_eq!((ldi.size(), ldi.extent()), (20, 32));
-        let fi = Datatype::pair(4, 4, "MPI_FLOAT_INT");
+        let fi = Datatype::pair(4, 4, "MPI_FLOAT_INT", 0);
         assert_eq!((fi.size(), fi.extent()), (8, 8));
     }
 }
