@@ -536,8 +536,10 @@ const HELLO_F77: &str = "      program hello
       call MPI_COMM_RANK(MPI_COMM_WORLD, rank, ierr)
       ibuf(1) = 1
       rbuf(1) = 1.0
-      call MPI_BCAST(ibuf, 2, MPI_INTEGER, 0, MPI_COMM_WORLD, ierr)
-      call MPI_BCAST(rbuf, 2, MPI_REAL, 0, MPI_COMM_WORLD, ierr)
+      call MPI_SEND(ibuf, 2, MPI_INTEGER, MPI_PROC_NULL, 0,
+     &     MPI_COMM_WORLD, ierr)
+      call MPI_SEND(rbuf, 2, MPI_REAL, MPI_PROC_NULL, 0,
+     &     MPI_COMM_WORLD, ierr)
       print *, 'fortran hello', rank
       call MPI_FINALIZE(ierr)
       end
