@@ -4,7 +4,6 @@
 //! index. Null handles have `00` in the top bits, so a handle of the wrong kind (an
 //! `MPI_Datatype` passed as a communicator) is refused with the right error class, not used.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use once_cell::sync::Lazy;
@@ -140,22 +139,36 @@ const PREDEFINED: &[(MPI_Datatype, usize, usize, &str)] = &[
     (c::MPI_LONG_DOUBLE_INT, 16, 16, "MPI_LONG_DOUBLE_INT"),
 ];
 
-static PREDEFINED_TYPES: Lazy<HashMap<MPI_Datatype, Arc<Datatype>>> = Lazy::new(|| {
-    PREDEFINED
-        .iter()
-        .map(|&(h, size, align, name)| {
-            let t = if align == 0 { Datatype::contiguous(size, name, h) } else { Datatype::pair(size, align, name, h) };
-            (h, Arc::new(t))
-        })
-        .collect()
+/// Predefined datatypes by the low byte of their handle: builtin ones (kind bits `01`) in
+/// the first half, MPICH's direct pair types in the second. A plain array: looked up on
+/// every send and receive.
+static PREDEFINED_TYPES: Lazy<Vec<Option<(MPI_Datatype, Arc<Datatype>)>>> = Lazy::new(|| {
+    let mut table = vec![None; 512];
+    for &(h, size, align, name) in PREDEFINED {
+        let t = if align == 0 { Datatype::contiguous(size, name, h) } else { Datatype::pair(size, align, name, h) };
+        table[predefined_slot(h)] = Some((h, Arc::new(t)));
+    }
+    table
 });
+
+fn predefined_slot(h: MPI_Datatype) -> usize {
+    let low = (h as u32 & 0xff) as usize;
+    if (h as u32) & DIRECT != 0 { 256 + low } else { low }
+}
+
+fn predefined(h: MPI_Datatype) -> Option<&'static Arc<Datatype>> {
+    match PREDEFINED_TYPES.get(predefined_slot(h)) {
+        Some(Some((known, t))) if *known == h => Some(t),
+        _ => None,
+    }
+}
 
 /// A committed datatype behind a handle.
 pub fn datatype(h: MPI_Datatype) -> Result<Arc<Datatype>> {
     if h == c::MPI_DATATYPE_NULL {
         return Err(MpiError::new(c::MPI_ERR_TYPE, "Datatype is MPI_DATATYPE_NULL"));
     }
-    if let Some(t) = PREDEFINED_TYPES.get(&h) {
+    if let Some(t) = predefined(h) {
         return Ok(t.clone());
     }
     match split(h) {
@@ -168,5 +181,5 @@ pub fn datatype(h: MPI_Datatype) -> Result<Arc<Datatype>> {
 
 /// True for a predefined datatype handle.
 pub fn is_predefined_datatype(h: MPI_Datatype) -> bool {
-    PREDEFINED_TYPES.contains_key(&h)
+    predefined(h).is_some()
 }

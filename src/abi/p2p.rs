@@ -126,6 +126,16 @@ unsafe fn blocking_send(
 ) -> Result<()> {
     let ci = handle::comm(comm)?;
     runtime::with(|rt| {
+        if mode == SendMode::Standard || mode == SendMode::Ready {
+            args::count(count)?;
+            args::send_tag(tag)?;
+            args::dest(dest, rt.comm(ci)?.size())?;
+            // SAFETY: the buffer stays valid for this blocking call.
+            let ub = unsafe { user_buffer(buf, count, datatype)? };
+            if rt.try_send_now(ci, dest, tag, &ub)? {
+                return Ok(());
+            }
+        }
         // SAFETY: the buffer stays valid for this blocking call.
         let rid = unsafe { make_send(rt, buf, count, datatype, dest, tag, ci, mode)? };
         rt.start(rid)?;

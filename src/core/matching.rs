@@ -4,7 +4,9 @@
 //! against receives in the order they were posted, which gives MPI's non-overtaking rule, with
 //! wildcards included.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use super::idhash::IdMap;
 
 /// Who sent a message, on which context, with which tag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,12 +44,12 @@ impl<R, U> Default for Queues<R, U> {
 
 /// Matching state: `R` names a posted receive, `U` holds an unexpected message.
 pub struct Matching<R, U> {
-    by_context: HashMap<u32, Queues<R, U>>,
+    by_context: IdMap<u32, Queues<R, U>>,
 }
 
 impl<R, U> Default for Matching<R, U> {
     fn default() -> Self {
-        Matching { by_context: HashMap::new() }
+        Matching { by_context: IdMap::default() }
     }
 }
 

@@ -9,4 +9,5 @@
 pub mod comm;
 pub mod datatype;
 pub mod error;
+pub mod idhash;
 pub mod matching;

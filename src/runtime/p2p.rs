@@ -47,6 +47,33 @@ impl Runtime {
         Ok(self.reqs.insert(Request::new(Body::Send(s), comm)))
     }
 
+    /// The fast path of a blocking standard-mode send: a small message to a rank whose ring
+    /// has room and nothing queued goes out at once, without a request. Returns `false` when
+    /// the general path must be taken.
+    pub fn try_send_now(&mut self, comm: u32, dest: i32, tag: i32, ub: &crate::transport::userbuf::UserBuf) -> Result<bool> {
+        let len = ub.len();
+        if len > self.config.eager_limit || dest < 0 {
+            return Ok(false);
+        }
+        let cm = self.comm(comm)?;
+        let world = cm.group.world(dest as u32);
+        if !self.pending[world as usize].is_empty() {
+            return Ok(false);
+        }
+        let h = Header {
+            src: self.info.rank,
+            context: p2p_context(cm.id),
+            tag,
+            len: len as u64,
+            msg_len: len as u64,
+            ..Header::new(Kind::Eager)
+        };
+        let me = self.info.rank;
+        self.shm
+            .try_send(me, world, &h, Payload::User(ub, 0))
+            .map_err(|e| MpiError::other(format!("cannot send to rank {world}: {e}")))
+    }
+
     /// Creates a receive request (not started). `src` is a rank, MPI_ANY_SOURCE or MPI_PROC_NULL.
     pub fn new_recv(&mut self, comm: u32, src: i32, tag: i32, buf: Buf, half: Half) -> Result<u32> {
         if src == c::MPI_PROC_NULL {

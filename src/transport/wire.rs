@@ -1,6 +1,7 @@
 //! Frame headers: encode, and decode with validation. No I/O.
 //!
-//! Every frame starts with the same 64 bytes (one cache line), so a receiver can validate
+//! Every frame starts with the same 64 bytes (one cache line; the first 8 are the transport's
+//! publication stamp), so a receiver can validate
 //! the kind, the claimed sender and the lengths before it touches a payload. A header comes
 //! from another process and is untrusted input: decoding never panics and rejects anything
 //! that does not fit.
@@ -126,20 +127,22 @@ impl Header {
         self.kind.unwrap_or(Kind::Eager)
     }
 
+    /// The 64 header bytes. Bytes 0..8 belong to the transport (the ring's publication stamp)
+    /// and are left zero here.
     pub fn encode(&self) -> [u8; HEADER_LEN] {
         let mut b = [0u8; HEADER_LEN];
-        b[0] = MAGIC;
-        b[1] = self.kind() as u8;
-        b[2] = self.flags;
-        b[3] = VERSION;
-        b[4..8].copy_from_slice(&self.src.to_le_bytes());
-        b[8..12].copy_from_slice(&self.context.to_le_bytes());
-        b[12..16].copy_from_slice(&self.tag.to_le_bytes());
-        b[16..24].copy_from_slice(&self.len.to_le_bytes());
-        b[24..32].copy_from_slice(&self.msg_len.to_le_bytes());
-        b[32..40].copy_from_slice(&self.sreq.to_le_bytes());
-        b[40..48].copy_from_slice(&self.rreq.to_le_bytes());
-        b[48..56].copy_from_slice(&self.addr.to_le_bytes());
+        b[8] = MAGIC;
+        b[9] = self.kind() as u8;
+        b[10] = self.flags;
+        b[11] = VERSION;
+        b[12..16].copy_from_slice(&self.src.to_le_bytes());
+        b[16..20].copy_from_slice(&self.context.to_le_bytes());
+        b[20..24].copy_from_slice(&self.tag.to_le_bytes());
+        b[24..28].copy_from_slice(&(self.len as u32).to_le_bytes());
+        b[32..40].copy_from_slice(&self.msg_len.to_le_bytes());
+        b[40..48].copy_from_slice(&self.sreq.to_le_bytes());
+        let aux = if self.kind() == Kind::Rts { self.addr } else { self.rreq };
+        b[48..56].copy_from_slice(&aux.to_le_bytes());
         b[56..64].copy_from_slice(&self.offset.to_le_bytes());
         b
     }
@@ -147,24 +150,25 @@ impl Header {
     /// Decodes and validates a header read from the ring of `expected_src`.
     /// `max_payload` bounds the payload a frame may carry (what fits in the ring).
     pub fn decode(b: &[u8; HEADER_LEN], expected_src: u32, max_payload: u64) -> Result<Header, WireError> {
-        if b[0] != MAGIC {
-            return Err(WireError::BadMagic(b[0]));
+        if b[8] != MAGIC {
+            return Err(WireError::BadMagic(b[8]));
         }
-        if b[3] != VERSION {
-            return Err(WireError::BadVersion(b[3]));
+        if b[11] != VERSION {
+            return Err(WireError::BadVersion(b[11]));
         }
-        let kind = Kind::from_u8(b[1]).ok_or(WireError::BadKind(b[1]))?;
+        let kind = Kind::from_u8(b[9]).ok_or(WireError::BadKind(b[9]))?;
+        let aux = u64_at(b, 48);
         let h = Header {
             kind: Some(kind),
-            flags: b[2],
-            src: u32_at(b, 4),
-            context: u32_at(b, 8),
-            tag: u32_at(b, 12) as i32,
-            len: u64_at(b, 16),
-            msg_len: u64_at(b, 24),
-            sreq: u64_at(b, 32),
-            rreq: u64_at(b, 40),
-            addr: u64_at(b, 48),
+            flags: b[10],
+            src: u32_at(b, 12),
+            context: u32_at(b, 16),
+            tag: u32_at(b, 20) as i32,
+            len: u32_at(b, 24) as u64,
+            msg_len: u64_at(b, 32),
+            sreq: u64_at(b, 40),
+            rreq: if kind == Kind::Rts { 0 } else { aux },
+            addr: if kind == Kind::Rts { aux } else { 0 },
             offset: u64_at(b, 56),
         };
         if h.src != expected_src {
@@ -215,18 +219,20 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let h = Header { sreq: 9, rreq: 11, addr: 0xdead, offset: 0, ..eager(100) };
+        let h = Header { sreq: 9, rreq: 11, offset: 0, ..eager(100) };
         assert_eq!(Header::decode(&h.encode(), 3, 1000), Ok(h));
+        let r = Header { src: 3, tag: 1, msg_len: 1 << 40, sreq: 5, addr: 0xdead_beef, ..Header::new(Kind::Rts) };
+        assert_eq!(Header::decode(&r.encode(), 3, 1000), Ok(r));
     }
 
     #[test]
     fn rejects_garbage() {
         let good = eager(10).encode();
         let mut b = good;
-        b[0] = 0;
+        b[8] = 0;
         assert!(matches!(Header::decode(&b, 3, 100), Err(WireError::BadMagic(0))));
         let mut b = good;
-        b[1] = 77;
+        b[9] = 77;
         assert!(matches!(Header::decode(&b, 3, 100), Err(WireError::BadKind(77))));
         assert!(matches!(Header::decode(&good, 2, 100), Err(WireError::WrongSource { .. })));
         assert!(matches!(Header::decode(&eager(1000).encode(), 3, 100), Err(WireError::BadLength { .. })));

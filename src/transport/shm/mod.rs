@@ -35,7 +35,7 @@ pub struct Frame {
     frame_len: u64,
 }
 
-/// A frame that failed validation; its ring was drained.
+/// A frame that failed validation; its sender's ring is no longer read.
 #[derive(Debug)]
 pub struct BadFrame {
     pub src: u32,
@@ -52,6 +52,8 @@ pub struct ShmTransport {
     own: Segment,
     own_name: String,
     rx_tail: Vec<u64>,
+    /// Senders whose ring held a malformed frame: no longer read.
+    poisoned: Vec<bool>,
     peers: Vec<Option<Peer>>,
     peer_names: Vec<String>,
     peer_pids: Vec<i32>,
@@ -68,6 +70,7 @@ impl ShmTransport {
             own,
             own_name: name,
             rx_tail: vec![0; size],
+            poisoned: vec![false; size],
             peers: (0..size).map(|_| None).collect(),
             peer_names: vec![String::new(); size],
             peer_pids: vec![0; size],
@@ -139,7 +142,8 @@ impl ShmTransport {
             return Ok(false);
         }
         let head = peer.tx.head;
-        ring.write_at(head, &hdr.encode());
+        // The stamp (bytes 0..8) is written last, by `publish`.
+        ring.write_at(head + 8, &hdr.encode()[8..]);
         let mut at = head + HEADER_LEN as u64;
         match payload {
             Payload::None => {}
@@ -150,7 +154,7 @@ impl ShmTransport {
             }),
         }
         peer.tx.head = head + frame_len as u64;
-        ring.publish(peer.tx.head);
+        ring.publish(head);
         doorbell::ring(peer.seg.doorbell(), peer.seg.sleeping());
         Ok(true)
     }
@@ -166,36 +170,24 @@ impl ShmTransport {
         for k in 0..n {
             let src = (self.next_poll + k) % n;
             let tail = self.rx_tail[src];
-            let avail = self.own_ring(src).available(tail);
-            if avail == 0 {
+            if self.poisoned[src] || !self.own_ring(src).ready(tail) {
                 continue;
             }
             self.next_poll = (src + 1) % n;
             let ring = self.own_ring(src);
-            let max = self.max_payload() as u64;
-            let checked = if avail < HEADER_LEN as u64 || avail > ring.cap as u64 {
-                Err(WireError::BadLength { kind: crate::transport::wire::Kind::Eager, len: avail, limit: ring.cap as u64 })
-            } else {
-                let (a, b) = ring.slices(tail, HEADER_LEN);
-                let mut raw = [0u8; HEADER_LEN];
-                raw[..a.len()].copy_from_slice(a);
-                raw[a.len()..].copy_from_slice(b);
-                Header::decode(&raw, src as u32, max).and_then(|h| {
-                    let frame_len = padded(HEADER_LEN + h.len as usize) as u64;
-                    if frame_len > avail {
-                        Err(WireError::BadLength { kind: h.kind(), len: h.len, limit: avail })
-                    } else {
-                        Ok((h, frame_len))
-                    }
-                })
-            };
-            return Some(match checked {
-                Ok((header, frame_len)) => Ok(Frame { src: src as u32, header, pos: tail, frame_len }),
+            let (a, b) = ring.slices(tail, HEADER_LEN);
+            let mut raw = [0u8; HEADER_LEN];
+            raw[..a.len()].copy_from_slice(a);
+            raw[a.len()..].copy_from_slice(b);
+            return Some(match Header::decode(&raw, src as u32, self.max_payload() as u64) {
+                Ok(header) => {
+                    let frame_len = padded(HEADER_LEN + header.len as usize) as u64;
+                    Ok(Frame { src: src as u32, header, pos: tail, frame_len })
+                }
                 Err(error) => {
-                    // Nothing after a bad frame can be trusted to be aligned: drop it all.
-                    let head = tail + avail;
-                    self.rx_tail[src] = head;
-                    self.own_ring(src).release(head);
+                    // Nothing after a bad frame can be trusted to be where it claims: stop
+                    // reading this sender's ring.
+                    self.poisoned[src] = true;
                     Err(BadFrame { src: src as u32, error })
                 }
             });
@@ -219,13 +211,13 @@ impl ShmTransport {
     pub fn consume(&mut self, f: &Frame) {
         let s = f.src as usize;
         debug_assert_eq!(self.rx_tail[s], f.pos);
+        self.own_ring(s).release(f.pos, f.frame_len);
         self.rx_tail[s] = f.pos + f.frame_len;
-        self.own_ring(s).release(self.rx_tail[s]);
     }
 
     /// True when some inbound ring holds unread bytes.
     pub fn has_input(&self) -> bool {
-        (0..self.rx_tail.len()).any(|s| self.own_ring(s).available(self.rx_tail[s]) != 0)
+        (0..self.rx_tail.len()).any(|s| !self.poisoned[s] && self.own_ring(s).ready(self.rx_tail[s]))
     }
 
     /// Sleeps on the doorbell until a frame arrives, the doorbell is rung, or `timeout`.
@@ -305,7 +297,7 @@ mod tests {
             while next_tag < 100 && a.try_send(0, 1, &eager(0, next_tag, payload.len()), Payload::Bytes(&payload)).unwrap() {
                 next_tag += 1;
             }
-            assert!(next_tag - got <= 6, "a 16 KiB ring cannot hold more than five 3 KiB frames");
+            assert!(next_tag - got <= 5, "a 16 KiB ring cannot hold more than five 3 KiB frames");
             let f = b.poll_frame().expect("a frame is waiting").expect("valid");
             assert_eq!(f.header.tag, got);
             let (x, y) = b.payload(&f);
@@ -324,10 +316,10 @@ mod tests {
             Some(Err(BadFrame { src: 0, error: WireError::WrongSource { claimed: 7, expected: 0 } })) => {}
             other => panic!("expected a rejection, got {other:?}"),
         }
-        // The ring is usable again afterwards.
+        // Nothing more is read from that sender.
         assert!(a.try_send(0, 1, &eager(0, 2, 4), Payload::Bytes(b"abcd")).unwrap());
-        let f = b.poll_frame().unwrap().unwrap();
-        assert_eq!(f.header.tag, 2);
+        assert!(b.poll_frame().is_none());
+        assert!(!b.has_input());
     }
 
     #[test]

@@ -41,12 +41,11 @@ struct SegHeader {
 
 const _: () = assert!(std::mem::size_of::<SegHeader>() <= HEADER_BYTES);
 
-/// Producer and consumer positions of one ring, each on its own cache line.
+/// The consumer's position of one ring, on its own cache line (the producer publishes
+/// frames through stamps in the data, see `ring`; its line here is reserved).
 #[repr(C)]
 pub struct RingCtl {
-    /// Bytes ever written (producer-owned).
-    pub head: AtomicU64,
-    _pad0: [u8; 56],
+    _producer_line: [u8; 64],
     /// Bytes ever consumed (consumer-owned).
     pub tail: AtomicU64,
     _pad1: [u8; 56],
