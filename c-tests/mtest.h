@@ -37,16 +37,17 @@ __attribute__((format(printf, 4, 5), unused)) static void
 mtest_fail(const char *file, int line, const char *cond, const char *fmt, ...)
 {
     int initialized = 0, rank = -1;
+    char msg[1024];
     va_list ap;
 
     MPI_Initialized(&initialized);
     if (initialized)
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    printf("[rank %d] %s:%d: check failed: %s: ", rank, file, line, cond);
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    printf("\n");
+    /* One write per failure, so that lines of different ranks do not mix. */
+    printf("[rank %d] %s:%d: check failed: %s: %s\n", rank, file, line, cond, msg);
     fflush(stdout);
     mtest_errs++;
 }
