@@ -209,18 +209,17 @@ fn main() {
     }
     let mut runnable = Vec::new();
     for spec in specs {
+        // (reason, whether it is a failure rather than a skip)
         let skip = if spec.only_ftmpi && tools.foreign {
-            Some("only=ftmpi, and another MPI's tools are selected".to_string())
+            Some(("only=ftmpi, and another MPI's tools are selected", false))
         } else if spec.lang == Lang::Fortran && !have_gfortran {
-            Some("gfortran not found".to_string())
+            Some(("gfortran not found", ci))
         } else {
             None
         };
         match skip {
-            Some(why) if spec.lang == Lang::Fortran && ci && !spec.only_ftmpi => {
-                reports.push(failed(&spec.name, format!("{why} (CI=true)")))
-            }
-            Some(why) => reports.push(skipped(&spec.name, why)),
+            Some((why, true)) => reports.push(failed(&spec.name, format!("{why} (CI=true)"))),
+            Some((why, false)) => reports.push(skipped(&spec.name, why.to_string())),
             None => runnable.push(spec),
         }
     }
