@@ -4,8 +4,9 @@
 //! acceptance check (a program built by Debian's `mpicc.mpich` runs on our
 //! `libmpi.so.12` under our `mpirun`).
 //!
-//! Usage: `cargo test --test mpi_programs [-- [--list] [FILTER]...]`; a run is
-//! selected when its name contains one of the FILTERs.
+//! Usage: `cargo test --test mpi_programs [-- [--list] [--skip TEXT]... [FILTER]...]`;
+//! a run is selected when its name contains one of the FILTERs (if any are
+//! given) and none of the `--skip` TEXTs.
 //!
 //! Environment:
 //! - `FTMPI_TEST_MPICC`, `FTMPI_TEST_MPIF77`, `FTMPI_TEST_MPIRUN`: use another
@@ -129,10 +130,17 @@ struct Report {
 fn main() {
     let mut list_only = false;
     let mut filters = Vec::new();
-    for arg in env::args().skip(1) {
+    let mut skips = Vec::new();
+    let mut args = env::args().skip(1);
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "--list" => list_only = true,
-            // libtest's flags (cargo passes some to every test target) mean nothing here.
+            "--skip" => skips.extend(args.next()),
+            // libtest's flags (`cargo test -- ...` passes them to every test target)
+            // mean nothing here; some take a value.
+            "--test-threads" | "--format" | "--color" | "--logfile" | "-Z" | "--shuffle-seed" => {
+                args.next();
+            }
             a if a.starts_with('-') => {}
             a => filters.push(a.to_string()),
         }
@@ -152,7 +160,10 @@ fn main() {
     }
     disambiguate(&mut specs);
 
-    let selected = |name: &str| filters.is_empty() || filters.iter().any(|f| name.contains(f));
+    let selected = |name: &str| {
+        (filters.is_empty() || filters.iter().any(|f| name.contains(f)))
+            && !skips.iter().any(|f| name.contains(f))
+    };
     specs.retain(|s| selected(&s.name));
     let abi_names: Vec<String> = ABI_PROGRAMS
         .iter()
