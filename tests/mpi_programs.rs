@@ -153,7 +153,7 @@ fn main() {
         match parse_testlist(&root, dir, lang) {
             Ok(mut s) => specs.append(&mut s),
             Err(e) => {
-                eprintln!("error: {}/testlist: {e}", root.display());
+                eprintln!("error: testlist under {}: {e}", root.display());
                 std::process::exit(2);
             }
         }
@@ -346,20 +346,31 @@ fn find_in_path(prog: &str) -> Option<PathBuf> {
 
 // ---------------------------------------------------------------- testlists
 
+/// Reads `<root>/testlist` and every `<root>/<area>/testlist` (each area may keep its own
+/// list); paths in all of them are relative to `root`.
 fn parse_testlist(root: &Path, dir: &str, lang: Lang) -> Result<Vec<Spec>, String> {
-    let path = root.join("testlist");
-    let text = fs::read_to_string(&path).map_err(|e| e.to_string())?;
+    let mut lists = vec![root.join("testlist")];
+    let mut areas: Vec<PathBuf> = fs::read_dir(root)
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok().map(|e| e.path().join("testlist")))
+        .filter(|p| p.is_file())
+        .collect();
+    areas.sort();
+    lists.extend(areas);
     let mut specs = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let lineno = i + 1;
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
+    for path in lists {
+        let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        for (i, raw) in text.lines().enumerate() {
+            let lineno = i + 1;
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let at = |e: String| format!("{} line {lineno}: {e}", path.display());
+            let words = split_words(line).map_err(at)?;
+            let spec = parse_line(root, dir, lang, &words).map_err(at)?;
+            specs.push(spec);
         }
-        let words = split_words(line).map_err(|e| format!("line {lineno}: {e}"))?;
-        let spec =
-            parse_line(root, dir, lang, &words).map_err(|e| format!("line {lineno}: {e}"))?;
-        specs.push(spec);
     }
     Ok(specs)
 }
