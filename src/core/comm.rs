@@ -6,8 +6,9 @@
 //! loop never runs out. Each id gives two wire contexts, one for point-to-point and one for
 //! collectives, so collective traffic never matches user messages.
 
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use super::idhash::IdMap;
 
 /// Ids available at once in a process.
 pub const MAX_CONTEXTS: usize = 4096;
@@ -70,13 +71,15 @@ impl ContextPool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
     pub members: Arc<Vec<u32>>,
-    index: Arc<HashMap<u32, u32>>,
+    /// World rank → group rank; `None` when member i is world rank i (no lookup needed).
+    index: Option<Arc<IdMap<u32, u32>>>,
 }
 
 impl Group {
     pub fn new(members: Vec<u32>) -> Group {
-        let index = members.iter().enumerate().map(|(i, &w)| (w, i as u32)).collect();
-        Group { members: Arc::new(members), index: Arc::new(index) }
+        let identity = members.iter().enumerate().all(|(i, &w)| w == i as u32);
+        let index = (!identity).then(|| Arc::new(members.iter().enumerate().map(|(i, &w)| (w, i as u32)).collect()));
+        Group { members: Arc::new(members), index }
     }
 
     pub fn size(&self) -> u32 {
@@ -90,7 +93,10 @@ impl Group {
 
     /// Group rank of world rank `w`, if a member.
     pub fn rank_of(&self, w: u32) -> Option<u32> {
-        self.index.get(&w).copied()
+        match &self.index {
+            Some(ix) => ix.get(&w).copied(),
+            None => (w < self.size()).then_some(w),
+        }
     }
 }
 

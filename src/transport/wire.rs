@@ -9,8 +9,11 @@
 
 use std::fmt;
 
-/// Bytes in every frame header.
+/// Bytes of a full frame header.
 pub const HEADER_LEN: usize = 64;
+/// Bytes of the compact header of a plain eager message: the fields after `len` are implied,
+/// so a message of up to 32 bytes shares the header's cache line.
+pub const COMPACT_HEADER_LEN: usize = 32;
 const MAGIC: u8 = 0xF7;
 const VERSION: u8 = 1;
 
@@ -127,7 +130,13 @@ impl Header {
         self.kind.unwrap_or(Kind::Eager)
     }
 
-    /// The 64 header bytes. Bytes 0..8 belong to the transport (the ring's publication stamp)
+    /// Bytes this header takes on the wire: compact for an eager message that wants no
+    /// acknowledgement, full otherwise.
+    pub fn wire_len(&self) -> usize {
+        if self.kind() == Kind::Eager && self.flags & FLAG_SYNC == 0 { COMPACT_HEADER_LEN } else { HEADER_LEN }
+    }
+
+    /// The header bytes (`wire_len` of them count). Bytes 0..8 belong to the transport (the ring's publication stamp)
     /// and are left zero here.
     pub fn encode(&self) -> [u8; HEADER_LEN] {
         let mut b = [0u8; HEADER_LEN];
@@ -157,20 +166,26 @@ impl Header {
             return Err(WireError::BadVersion(b[11]));
         }
         let kind = Kind::from_u8(b[9]).ok_or(WireError::BadKind(b[9]))?;
-        let aux = u64_at(b, 48);
-        let h = Header {
+        let mut h = Header {
             kind: Some(kind),
             flags: b[10],
             src: u32_at(b, 12),
             context: u32_at(b, 16),
             tag: u32_at(b, 20) as i32,
             len: u32_at(b, 24) as u64,
-            msg_len: u64_at(b, 32),
-            sreq: u64_at(b, 40),
-            rreq: if kind == Kind::Rts { 0 } else { aux },
-            addr: if kind == Kind::Rts { aux } else { 0 },
-            offset: u64_at(b, 56),
+            ..Header::default()
         };
+        if h.wire_len() == COMPACT_HEADER_LEN {
+            // Bytes 32.. are payload, not header.
+            h.msg_len = h.len;
+        } else {
+            let aux = u64_at(b, 48);
+            h.msg_len = u64_at(b, 32);
+            h.sreq = u64_at(b, 40);
+            h.rreq = if kind == Kind::Rts { 0 } else { aux };
+            h.addr = if kind == Kind::Rts { aux } else { 0 };
+            h.offset = u64_at(b, 56);
+        }
         if h.src != expected_src {
             return Err(WireError::WrongSource { claimed: h.src, expected: expected_src });
         }
@@ -219,8 +234,12 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let h = Header { sreq: 9, rreq: 11, offset: 0, ..eager(100) };
+        let h = eager(100);
+        assert_eq!(h.wire_len(), COMPACT_HEADER_LEN);
         assert_eq!(Header::decode(&h.encode(), 3, 1000), Ok(h));
+        let s = Header { flags: FLAG_SYNC, sreq: 9, ..eager(100) };
+        assert_eq!(s.wire_len(), HEADER_LEN);
+        assert_eq!(Header::decode(&s.encode(), 3, 1000), Ok(s));
         let r = Header { src: 3, tag: 1, msg_len: 1 << 40, sreq: 5, addr: 0xdead_beef, ..Header::new(Kind::Rts) };
         assert_eq!(Header::decode(&r.encode(), 3, 1000), Ok(r));
     }

@@ -134,7 +134,8 @@ impl ShmTransport {
     pub fn try_send(&mut self, me: u32, dest: u32, hdr: &Header, payload: Payload<'_>) -> io::Result<bool> {
         let len = hdr.len as usize;
         debug_assert!(len <= self.max_payload());
-        let frame_len = padded(HEADER_LEN + len);
+        let hlen = hdr.wire_len();
+        let frame_len = padded(hlen + len);
         let peer = self.peer(dest)?;
         let (ctl, data) = peer.seg.ring(me as usize);
         let ring = Ring { ctl, data, cap: peer.seg.ring_cap() };
@@ -143,8 +144,8 @@ impl ShmTransport {
         }
         let head = peer.tx.head;
         // The stamp (bytes 0..8) is written last, by `publish`.
-        ring.write_at(head + 8, &hdr.encode()[8..]);
-        let mut at = head + HEADER_LEN as u64;
+        ring.write_at(head + 8, &hdr.encode()[8..hlen]);
+        let mut at = head + hlen as u64;
         match payload {
             Payload::None => {}
             Payload::Bytes(b) => ring.write_at(at, &b[..len]),
@@ -181,7 +182,7 @@ impl ShmTransport {
             raw[a.len()..].copy_from_slice(b);
             return Some(match Header::decode(&raw, src as u32, self.max_payload() as u64) {
                 Ok(header) => {
-                    let frame_len = padded(HEADER_LEN + header.len as usize) as u64;
+                    let frame_len = padded(header.wire_len() + header.len as usize) as u64;
                     Ok(Frame { src: src as u32, header, pos: tail, frame_len })
                 }
                 Err(error) => {
@@ -197,7 +198,7 @@ impl ShmTransport {
 
     /// The payload of a frame returned by `poll_frame`, as at most two slices.
     pub fn payload(&self, f: &Frame) -> (&[u8], &[u8]) {
-        self.own_ring(f.src as usize).slices(f.pos + HEADER_LEN as u64, f.header.len as usize)
+        self.own_ring(f.src as usize).slices(f.pos + f.header.wire_len() as u64, f.header.len as usize)
     }
 
     /// Copies a frame's payload into a user buffer at a packed offset.
