@@ -68,6 +68,12 @@ impl UserBuf {
         self.len() == 0
     }
 
+    /// How many runs of memory hold the buffer, at most (runs of neighbouring elements that
+    /// touch are counted apart).
+    pub fn run_count(&self) -> usize {
+        if self.contiguous_span().is_some() { 1 } else { self.count.saturating_mul(self.layout.runs.len()) }
+    }
+
     /// Address and length when the whole buffer is one run.
     pub fn contiguous_span(&self) -> Option<(usize, usize)> {
         if self.len() == 0 {
