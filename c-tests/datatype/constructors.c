@@ -50,8 +50,9 @@ struct mixed { int i[2]; double d; };
 int main(int argc, char **argv)
 {
     MPI_Datatype t, u, v;
-    int ints[64];
+    int ints[64], me;
     MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &me);
     for (int i = 0; i < 64; i++)
         ints[i] = i;
 
@@ -258,7 +259,7 @@ int main(int argc, char **argv)
             in[i].d = i + 0.5;
         }
         memset(out, 0, sizeof(out));
-        MPI_Sendrecv(in, 3, t, 0, 1, out, 3, t, 0, 1, MPI_COMM_WORLD, &st);
+        MPI_Sendrecv(in, 3, t, me, 1, out, 3, t, me, 1, MPI_COMM_WORLD, &st);
         MPI_Get_elements(&st, t, &n);
         CHECK(n == 9, "3 structs are %d basic elements, expected 9", n);
         MPI_Get_count(&st, t, &n);
@@ -267,7 +268,7 @@ int main(int argc, char **argv)
             CHECK(out[i].i[0] == 10 * i && out[i].i[1] == 10 * i + 1 && out[i].d == i + 0.5,
                   "struct %d arrived as %d %d %g", i, out[i].i[0], out[i].i[1], out[i].d);
         /* 1 struct and 2 ints: 5 basic elements, not a whole number of structs */
-        MPI_Sendrecv(ints, 6, MPI_INT, 0, 2, out, 3, t, 0, 2, MPI_COMM_WORLD, &st);
+        MPI_Sendrecv(ints, 6, MPI_INT, me, 2, out, 3, t, me, 2, MPI_COMM_WORLD, &st);
         MPI_Get_elements(&st, t, &n);
         CHECK(n == 5, "24 bytes of the struct type are %d elements, expected 5", n);
         MPI_Get_count(&st, t, &n);
