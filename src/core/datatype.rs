@@ -368,8 +368,9 @@ impl Datatype {
     }
 
     /// A new (uncommitted, unnamed) type made of `blocks`, in type-map order. `pad` asks for
-    /// the struct rule: round the extent up to the strictest alignment inside.
-    pub fn from_blocks(blocks: &[Block<'_>], pad: bool) -> Result<Datatype> {
+    /// the struct rule: round the extent up to the strictest alignment inside. The blocks are
+    /// consumed one by one, never held all at once (a vector may have 2^31 of them).
+    pub fn from_blocks<'a>(blocks: impl IntoIterator<Item = Result<Block<'a>>>, pad: bool) -> Result<Datatype> {
         let mut runs = Runs { runs: Vec::new() };
         let mut lb = Bound::None;
         let mut ub = Bound::None;
@@ -378,6 +379,7 @@ impl Datatype {
         let mut sigs = Vec::new();
         let mut basic: Option<Option<i32>> = None;
         for b in blocks {
+            let b = b?;
             if b.n == 0 {
                 continue;
             }
@@ -431,7 +433,7 @@ impl Datatype {
     /// `MPI_Type_contiguous`.
     pub fn new_contiguous(n: i32, old: &Datatype) -> Result<Datatype> {
         let n = count(n, "count")?;
-        Datatype::from_blocks(&[Block { disp: 0, n, ty: old }], false)
+        Datatype::from_blocks([Ok(Block { disp: 0, n, ty: old })], false)
     }
 
     /// `MPI_Type_vector`: the stride counts elements of `old`.
@@ -443,10 +445,14 @@ impl Datatype {
     pub fn new_hvector(n: i32, blocklen: i32, stride: isize, old: &Datatype) -> Result<Datatype> {
         let n = count(n, "count")?;
         let bl = blocklength(blocklen)?;
-        let blocks = (0..n)
-            .map(|i| Ok(Block { disp: mul(i as isize, stride)?, n: bl, ty: old }))
-            .collect::<Result<Vec<_>>>()?;
-        Datatype::from_blocks(&blocks, false)
+        if bl == 0 || stride == mul(bl as isize, old.extent())? {
+            // Blocks that touch (or hold nothing) are one block: the same type map, found
+            // without visiting each block.
+            let all = n.checked_mul(bl).ok_or_else(too_big)?;
+            return Datatype::from_blocks([Ok(Block { disp: 0, n: all, ty: old })], false);
+        }
+        let blocks = (0..n).map(|i| Ok(Block { disp: mul(i as isize, stride)?, n: bl, ty: old }));
+        Datatype::from_blocks(blocks, false)
     }
 
     /// `MPI_Type_indexed`: displacements count elements of `old`.
@@ -458,30 +464,20 @@ impl Datatype {
 
     /// `MPI_Type_(create_)hindexed`: displacements count bytes.
     pub fn new_hindexed(blocklens: &[i32], disps: &[isize], old: &Datatype) -> Result<Datatype> {
-        let blocks = blocklens
-            .iter()
-            .zip(disps)
-            .map(|(&bl, &disp)| Ok(Block { disp, n: blocklength(bl)?, ty: old }))
-            .collect::<Result<Vec<_>>>()?;
-        Datatype::from_blocks(&blocks, false)
+        let blocks = blocklens.iter().zip(disps).map(|(&bl, &disp)| Ok(Block { disp, n: blocklength(bl)?, ty: old }));
+        Datatype::from_blocks(blocks, false)
     }
 
     /// `MPI_Type_create_indexed_block` (element displacements) and `_hindexed_block` (bytes).
     pub fn new_hindexed_block(blocklen: i32, disps: &[isize], old: &Datatype) -> Result<Datatype> {
         let bl = blocklength(blocklen)?;
-        let blocks: Vec<Block<'_>> = disps.iter().map(|&disp| Block { disp, n: bl, ty: old }).collect();
-        Datatype::from_blocks(&blocks, false)
+        Datatype::from_blocks(disps.iter().map(|&disp| Ok(Block { disp, n: bl, ty: old })), false)
     }
 
     /// `MPI_Type_(create_)struct`.
     pub fn new_struct(blocklens: &[i32], disps: &[isize], types: &[&Datatype]) -> Result<Datatype> {
-        let blocks = blocklens
-            .iter()
-            .zip(disps)
-            .zip(types)
-            .map(|((&bl, &disp), ty)| Ok(Block { disp, n: blocklength(bl)?, ty }))
-            .collect::<Result<Vec<_>>>()?;
-        Datatype::from_blocks(&blocks, true)
+        let blocks = blocklens.iter().zip(disps).zip(types).map(|((&bl, &disp), ty)| Ok(Block { disp, n: blocklength(bl)?, ty }));
+        Datatype::from_blocks(blocks, true)
     }
 
     /// `MPI_Type_create_resized`: the same data with new bounds. As in MPICH, they are not
@@ -710,5 +706,14 @@ mod tests {
         assert!(Datatype::new_contiguous(i32::MAX, &big).is_err_and(|e| e.class == c::MPI_ERR_ARG));
         assert!(Datatype::new_hvector(3, 1, isize::MAX / 2, &int()).is_err());
         assert!(Datatype::new_contiguous(-1, &int()).is_err_and(|e| e.class == c::MPI_ERR_COUNT));
+    }
+
+    #[test]
+    fn huge_vectors_without_huge_loops() {
+        // Touching blocks: one run, found at once.
+        let t = Datatype::new_vector(i32::MAX, 2, 2, &Datatype::contiguous(1, "MPI_BYTE", c::MPI_BYTE)).unwrap();
+        assert_eq!(t.layout.runs, vec![(0, 2 * i32::MAX as usize)]);
+        let z = Datatype::new_vector(i32::MAX, 0, 7, &int()).unwrap();
+        assert_eq!(bounds(&z), (0, 0, 0));
     }
 }
