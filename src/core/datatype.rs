@@ -362,6 +362,20 @@ impl Datatype {
         self.ub - self.lb
     }
 
+    /// Where the data of `count` elements lies relative to the buffer address: `(lo, len)`,
+    /// the offset of the lowest data byte and the bytes up to the highest. A scratch copy
+    /// laid out like the user's buffer (what a user-defined reduction is handed) needs `len`
+    /// bytes, with the buffer address at `-lo` inside them.
+    pub fn span(&self, count: usize) -> Option<(isize, usize)> {
+        if count == 0 || self.size() == 0 {
+            return Some((0, 0));
+        }
+        let last = self.extent().checked_mul(isize::try_from(count - 1).ok()?)?;
+        let lo = self.true_lb.min(self.true_lb.checked_add(last)?);
+        let hi = self.true_ub.max(self.true_ub.checked_add(last)?);
+        Some((lo, usize::try_from(hi.checked_sub(lo)?).ok()?))
+    }
+
     /// Basic elements in one element of this type.
     pub fn elements_per_item(&self) -> usize {
         self.sig.elems
@@ -706,6 +720,16 @@ mod tests {
         assert!(Datatype::new_contiguous(i32::MAX, &big).is_err_and(|e| e.class == c::MPI_ERR_ARG));
         assert!(Datatype::new_hvector(3, 1, isize::MAX / 2, &int()).is_err());
         assert!(Datatype::new_contiguous(-1, &int()).is_err_and(|e| e.class == c::MPI_ERR_COUNT));
+    }
+
+    #[test]
+    fn spans_for_scratch_copies() {
+        let v = Datatype::new_vector(3, 1, -2, &double()).unwrap();
+        assert_eq!(v.span(1), Some((-32, 40)));
+        assert_eq!(v.span(2), Some((-32, 80)));
+        let r = Datatype::new_resized(&int(), -4, 16).unwrap();
+        assert_eq!(r.span(3), Some((0, 36)));
+        assert_eq!(r.span(0), Some((0, 0)));
     }
 
     #[test]
