@@ -376,6 +376,176 @@ int MPI_Comm_free(MPI_Comm *comm);
 int MPI_Barrier(MPI_Comm comm);
 
 /**
+ * Contiguous copies of a type.
+ */
+int MPI_Type_contiguous(int count, MPI_Datatype oldtype, MPI_Datatype *newtype);
+
+/**
+ * Equally spaced blocks; the stride counts elements of `oldtype`.
+ */
+int MPI_Type_vector(int count, int blocklength, int stride, MPI_Datatype oldtype, MPI_Datatype *newtype);
+
+/**
+ * Equally spaced blocks; the stride counts bytes (MPI-1 name).
+ */
+int MPI_Type_hvector(int count, int blocklength, MPI_Aint stride, MPI_Datatype oldtype, MPI_Datatype *newtype);
+
+/**
+ * Equally spaced blocks; the stride counts bytes.
+ */
+int MPI_Type_create_hvector(int count, int blocklength, MPI_Aint stride, MPI_Datatype oldtype, MPI_Datatype *newtype);
+
+/**
+ * Blocks at displacements counted in elements of `oldtype`.
+ */
+int MPI_Type_indexed(int count, const int *array_of_blocklengths, const int *array_of_displacements, MPI_Datatype oldtype, MPI_Datatype *newtype);
+
+/**
+ * Blocks at byte displacements (MPI-1 name).
+ */
+int MPI_Type_hindexed(int count, int *array_of_blocklengths, MPI_Aint *array_of_displacements, MPI_Datatype oldtype, MPI_Datatype *newtype);
+
+/**
+ * Blocks at byte displacements.
+ */
+int MPI_Type_create_hindexed(int count, const int *array_of_blocklengths, const MPI_Aint *array_of_displacements, MPI_Datatype oldtype, MPI_Datatype *newtype);
+
+/**
+ * Blocks of one length at displacements counted in elements of `oldtype`.
+ */
+int MPI_Type_create_indexed_block(int count, int blocklength, const int *array_of_displacements, MPI_Datatype oldtype, MPI_Datatype *newtype);
+
+/**
+ * Blocks of one length at byte displacements.
+ */
+int MPI_Type_create_hindexed_block(int count, int blocklength, const MPI_Aint *array_of_displacements, MPI_Datatype oldtype, MPI_Datatype *newtype);
+
+/**
+ * Blocks of different types at byte displacements (MPI-1 name).
+ */
+int MPI_Type_struct(int count, int *array_of_blocklengths, MPI_Aint *array_of_displacements, MPI_Datatype *array_of_types, MPI_Datatype *newtype);
+
+/**
+ * Blocks of different types at byte displacements.
+ */
+int MPI_Type_create_struct(int count, const int *array_of_blocklengths, const MPI_Aint *array_of_displacements, const MPI_Datatype *array_of_types, MPI_Datatype *newtype);
+
+/**
+ * The same data with a new lower bound and extent.
+ */
+int MPI_Type_create_resized(MPI_Datatype oldtype, MPI_Aint lb, MPI_Aint extent, MPI_Datatype *newtype);
+
+/**
+ * A copy of a type (committed if the original is).
+ */
+int MPI_Type_dup(MPI_Datatype oldtype, MPI_Datatype *newtype);
+
+/**
+ * Makes a type usable in communication.
+ */
+int MPI_Type_commit(MPI_Datatype *datatype);
+
+/**
+ * Frees a derived type; operations using it finish with it. The handle becomes
+ */
+int MPI_Type_free(MPI_Datatype *datatype);
+
+/**
+ * Bytes of data in one element (MPI_UNDEFINED if more than an int holds).
+ */
+int MPI_Type_size(MPI_Datatype datatype, int *size);
+
+/**
+ * Bytes of data in one element, as an MPI_Count.
+ */
+int MPI_Type_size_x(MPI_Datatype datatype, MPI_Count *size);
+
+/**
+ * Upper minus lower bound (MPI-1 name).
+ */
+int MPI_Type_extent(MPI_Datatype datatype, MPI_Aint *extent);
+
+/**
+ * The lower bound (MPI-1).
+ */
+int MPI_Type_lb(MPI_Datatype datatype, MPI_Aint *displacement);
+
+/**
+ * The upper bound (MPI-1).
+ */
+int MPI_Type_ub(MPI_Datatype datatype, MPI_Aint *displacement);
+
+/**
+ * Lower bound and extent.
+ */
+int MPI_Type_get_extent(MPI_Datatype datatype, MPI_Aint *lb, MPI_Aint *extent);
+
+/**
+ * Lower bound and extent, as MPI_Counts.
+ */
+int MPI_Type_get_extent_x(MPI_Datatype datatype, MPI_Count *lb, MPI_Count *extent);
+
+/**
+ * Where the data of one element starts, and how far it reaches, whatever the bounds say.
+ */
+int MPI_Type_get_true_extent(MPI_Datatype datatype, MPI_Aint *true_lb, MPI_Aint *true_extent);
+
+/**
+ * True bounds, as MPI_Counts.
+ */
+int MPI_Type_get_true_extent_x(MPI_Datatype datatype, MPI_Count *true_lb, MPI_Count *true_extent);
+
+/**
+ * The address of a location, for displacements relative to MPI_BOTTOM (MPI-1 name).
+ */
+int MPI_Address(void *location, MPI_Aint *address);
+
+/**
+ * The address of a location, for displacements relative to MPI_BOTTOM.
+ */
+int MPI_Get_address(const void *location, MPI_Aint *address);
+
+/**
+ * The number of basic elements a status describes (MPI_UNDEFINED if not a whole number).
+ */
+int MPI_Get_elements(const MPI_Status *status, MPI_Datatype datatype, int *count);
+
+/**
+ * The number of basic elements a status describes, as an MPI_Count.
+ */
+int MPI_Get_elements_x(const MPI_Status *status, MPI_Datatype datatype, MPI_Count *count);
+
+/**
+ * Packs `incount` elements into `outbuf` from byte `*position`, and advances `*position`.
+ */
+int MPI_Pack(const void *inbuf, int incount, MPI_Datatype datatype, void *outbuf, int outsize, int *position, MPI_Comm comm);
+
+/**
+ * Unpacks `outcount` elements from `inbuf` at byte `*position`, and advances `*position`.
+ */
+int MPI_Unpack(const void *inbuf, int insize, int *position, void *outbuf, int outcount, MPI_Datatype datatype, MPI_Comm comm);
+
+/**
+ * An upper bound of the bytes MPI_Pack needs for `incount` elements (here: exactly that).
+ */
+int MPI_Pack_size(int incount, MPI_Datatype datatype, MPI_Comm comm, int *size);
+
+/**
+ * The predefined type of a class (MPI_TYPECLASS_*) and size: the Fortran sized types, as
+ */
+int MPI_Type_match_size(int typeclass, int size, MPI_Datatype *datatype);
+
+/**
+ * The name of a type ("" for an unnamed derived type).
+ */
+int MPI_Type_get_name(MPI_Datatype datatype, char *type_name, int *resultlen);
+
+/**
+ * Names a type (cut to MPI_MAX_OBJECT_NAME - 1 bytes).
+ */
+int MPI_Type_set_name(MPI_Datatype datatype, const char *type_name);
+
+/**
  * Creates an error handler (MPI-1 name).
  */
 int MPI_Errhandler_create(MPI_Handler_function function, MPI_Errhandler *errhandler);
@@ -661,6 +831,40 @@ int PMPI_Comm_size(MPI_Comm comm, int *size);
 int PMPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm);
 int PMPI_Comm_free(MPI_Comm *comm);
 int PMPI_Barrier(MPI_Comm comm);
+int PMPI_Type_contiguous(int count, MPI_Datatype oldtype, MPI_Datatype *newtype);
+int PMPI_Type_vector(int count, int blocklength, int stride, MPI_Datatype oldtype, MPI_Datatype *newtype);
+int PMPI_Type_hvector(int count, int blocklength, MPI_Aint stride, MPI_Datatype oldtype, MPI_Datatype *newtype);
+int PMPI_Type_create_hvector(int count, int blocklength, MPI_Aint stride, MPI_Datatype oldtype, MPI_Datatype *newtype);
+int PMPI_Type_indexed(int count, const int *array_of_blocklengths, const int *array_of_displacements, MPI_Datatype oldtype, MPI_Datatype *newtype);
+int PMPI_Type_hindexed(int count, int *array_of_blocklengths, MPI_Aint *array_of_displacements, MPI_Datatype oldtype, MPI_Datatype *newtype);
+int PMPI_Type_create_hindexed(int count, const int *array_of_blocklengths, const MPI_Aint *array_of_displacements, MPI_Datatype oldtype, MPI_Datatype *newtype);
+int PMPI_Type_create_indexed_block(int count, int blocklength, const int *array_of_displacements, MPI_Datatype oldtype, MPI_Datatype *newtype);
+int PMPI_Type_create_hindexed_block(int count, int blocklength, const MPI_Aint *array_of_displacements, MPI_Datatype oldtype, MPI_Datatype *newtype);
+int PMPI_Type_struct(int count, int *array_of_blocklengths, MPI_Aint *array_of_displacements, MPI_Datatype *array_of_types, MPI_Datatype *newtype);
+int PMPI_Type_create_struct(int count, const int *array_of_blocklengths, const MPI_Aint *array_of_displacements, const MPI_Datatype *array_of_types, MPI_Datatype *newtype);
+int PMPI_Type_create_resized(MPI_Datatype oldtype, MPI_Aint lb, MPI_Aint extent, MPI_Datatype *newtype);
+int PMPI_Type_dup(MPI_Datatype oldtype, MPI_Datatype *newtype);
+int PMPI_Type_commit(MPI_Datatype *datatype);
+int PMPI_Type_free(MPI_Datatype *datatype);
+int PMPI_Type_size(MPI_Datatype datatype, int *size);
+int PMPI_Type_size_x(MPI_Datatype datatype, MPI_Count *size);
+int PMPI_Type_extent(MPI_Datatype datatype, MPI_Aint *extent);
+int PMPI_Type_lb(MPI_Datatype datatype, MPI_Aint *displacement);
+int PMPI_Type_ub(MPI_Datatype datatype, MPI_Aint *displacement);
+int PMPI_Type_get_extent(MPI_Datatype datatype, MPI_Aint *lb, MPI_Aint *extent);
+int PMPI_Type_get_extent_x(MPI_Datatype datatype, MPI_Count *lb, MPI_Count *extent);
+int PMPI_Type_get_true_extent(MPI_Datatype datatype, MPI_Aint *true_lb, MPI_Aint *true_extent);
+int PMPI_Type_get_true_extent_x(MPI_Datatype datatype, MPI_Count *true_lb, MPI_Count *true_extent);
+int PMPI_Address(void *location, MPI_Aint *address);
+int PMPI_Get_address(const void *location, MPI_Aint *address);
+int PMPI_Get_elements(const MPI_Status *status, MPI_Datatype datatype, int *count);
+int PMPI_Get_elements_x(const MPI_Status *status, MPI_Datatype datatype, MPI_Count *count);
+int PMPI_Pack(const void *inbuf, int incount, MPI_Datatype datatype, void *outbuf, int outsize, int *position, MPI_Comm comm);
+int PMPI_Unpack(const void *inbuf, int insize, int *position, void *outbuf, int outcount, MPI_Datatype datatype, MPI_Comm comm);
+int PMPI_Pack_size(int incount, MPI_Datatype datatype, MPI_Comm comm, int *size);
+int PMPI_Type_match_size(int typeclass, int size, MPI_Datatype *datatype);
+int PMPI_Type_get_name(MPI_Datatype datatype, char *type_name, int *resultlen);
+int PMPI_Type_set_name(MPI_Datatype datatype, const char *type_name);
 int PMPI_Errhandler_create(MPI_Handler_function function, MPI_Errhandler *errhandler);
 int PMPI_Comm_create_errhandler(MPI_Comm_errhandler_function function, MPI_Errhandler *errhandler);
 int PMPI_Errhandler_set(MPI_Comm comm, MPI_Errhandler errhandler);

@@ -12,6 +12,7 @@ use super::consts as c;
 use super::types::{MPI_Comm, MPI_Datatype, MPI_Errhandler, MPI_Request};
 use crate::core::datatype::Datatype;
 use crate::core::error::{MpiError, Result};
+use crate::runtime::types;
 
 const BUILTIN: u32 = 0x4000_0000;
 const DIRECT: u32 = 0x8000_0000;
@@ -145,7 +146,13 @@ const PREDEFINED: &[(MPI_Datatype, usize, usize, &str)] = &[
 static PREDEFINED_TYPES: Lazy<Vec<Option<(MPI_Datatype, Arc<Datatype>)>>> = Lazy::new(|| {
     let mut table = vec![None; 512];
     for &(h, size, align, name) in PREDEFINED {
-        let t = if align == 0 { Datatype::contiguous(size, name, h) } else { Datatype::pair(size, align, name, h) };
+        let t = if h == c::MPI_LB || h == c::MPI_UB {
+            Datatype::marker(h == c::MPI_UB, name)
+        } else if align == 0 {
+            Datatype::contiguous(size, name, h)
+        } else {
+            Datatype::pair(size, align, name, h)
+        };
         table[predefined_slot(h)] = Some((h, Arc::new(t)));
     }
     table
@@ -163,7 +170,8 @@ fn predefined(h: MPI_Datatype) -> Option<&'static Arc<Datatype>> {
     }
 }
 
-/// A committed datatype behind a handle.
+/// The datatype behind a handle, committed or not: predefined ones, and derived ones from
+/// the runtime's table (a freed one is refused).
 pub fn datatype(h: MPI_Datatype) -> Result<Arc<Datatype>> {
     if h == c::MPI_DATATYPE_NULL {
         return Err(MpiError::new(c::MPI_ERR_TYPE, "Datatype is MPI_DATATYPE_NULL"));
@@ -172,11 +180,36 @@ pub fn datatype(h: MPI_Datatype) -> Result<Arc<Datatype>> {
         return Ok(t.clone());
     }
     match split(h) {
+        (k, i) if k == DIRECT | OBJ_DATATYPE && i >= types::FIRST_INDEX => types::get(i).ok_or_else(|| {
+            MpiError::new(c::MPI_ERR_TYPE, format!("Invalid datatype (handle {h:#x}): it has been freed or never existed"))
+        }),
         (k, _) if k == DIRECT | OBJ_DATATYPE || k == BUILTIN | OBJ_DATATYPE => {
             Err(MpiError::new(c::MPI_ERR_TYPE, format!("Invalid datatype (handle {h:#x}): not a known datatype")))
         }
         _ => Err(MpiError::new(c::MPI_ERR_TYPE, format!("Invalid datatype (handle {h:#x})"))),
     }
+}
+
+/// A datatype a communication call may use: it must be committed.
+pub fn committed_datatype(h: MPI_Datatype) -> Result<Arc<Datatype>> {
+    let t = datatype(h)?;
+    if !t.committed {
+        return Err(MpiError::new(c::MPI_ERR_TYPE, format!("Datatype (handle {h:#x}) has not been committed (call MPI_Type_commit)")));
+    }
+    Ok(t)
+}
+
+/// Table index of a derived datatype handle (`None` for a predefined one).
+pub fn derived_index(h: MPI_Datatype) -> Result<Option<u32>> {
+    datatype(h)?;
+    match split(h) {
+        (k, i) if k == DIRECT | OBJ_DATATYPE && i >= types::FIRST_INDEX => Ok(Some(i)),
+        _ => Ok(None),
+    }
+}
+
+pub fn datatype_handle(i: u32) -> MPI_Datatype {
+    (DIRECT | OBJ_DATATYPE | i) as i32
 }
 
 /// True for a predefined datatype handle.

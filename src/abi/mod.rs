@@ -16,6 +16,7 @@ pub mod args;
 pub mod attr;
 pub mod comm;
 pub mod consts;
+pub mod datatype;
 pub mod errh;
 /// cbindgen:ignore
 pub mod fortran;
@@ -26,6 +27,7 @@ pub mod types;
 
 pub use attr::*;
 pub use comm::*;
+pub use datatype::*;
 pub use errh::*;
 pub use init::*;
 pub use p2p::*;

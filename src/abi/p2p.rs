@@ -59,10 +59,7 @@ fn status_error(st: &Status, detail: Option<String>) -> Result<()> {
 /// (send) or writable (receive) until it completes.
 unsafe fn user_buffer(buf: *const c_void, count: c_int, datatype: MPI_Datatype) -> Result<UserBuf> {
     let n = args::count(count)?;
-    let dt = handle::datatype(datatype)?;
-    if !dt.committed {
-        return Err(MpiError::new(c::MPI_ERR_TYPE, "Datatype has not been committed"));
-    }
+    let dt = handle::committed_datatype(datatype)?;
     args::buffer(buf, n, datatype)?;
     // SAFETY: forwarded from this function's contract.
     Ok(unsafe { UserBuf::new(buf.cast(), n, dt.layout.clone()) })

@@ -15,6 +15,7 @@ pub mod config;
 pub mod p2p;
 pub mod progress;
 pub mod requests;
+pub mod types;
 
 use std::cell::RefCell;
 use std::collections::VecDeque;

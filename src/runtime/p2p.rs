@@ -17,6 +17,12 @@ use crate::transport::wire::{FLAG_SYNC, Header, Kind};
 use super::requests::{Body, Buf, RecvStage, RecvState, Request, SendMode, SendStage, SendState, Status};
 use super::{BsendBuffer, OnSent, Pending, Runtime, Unexpected};
 
+/// A rendezvous receive into runs shorter than this on average reads the packed bytes into
+/// one scratch buffer and unpacks them in user space: per iovec, the kernel costs more than
+/// the extra copy (a matrix column, 8-byte runs, arrives twice as fast; 4 KiB runs are
+/// better read straight into place).
+const SCATTER_MIN_RUN: usize = 2048;
+
 /// Which half of a communicator's contexts an operation uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Half {
@@ -326,6 +332,16 @@ impl Runtime {
             let pid = self.shm.pid(env.src);
             let n = st.bytes;
             let res = match self.reqs.get_mut(rid) {
+                Some(Request { body: Body::Recv(r), .. })
+                    if n > 0 && matches!(&r.buf, Buf::User(u) if n / u.run_count().max(1) < SCATTER_MIN_RUN) =>
+                {
+                    let mut packed = vec![0u8; n];
+                    let res = crate::transport::shm::cma::read(pid, h.addr, &mut [std::io::IoSliceMut::new(&mut packed)]);
+                    if res.is_ok() {
+                        r.buf.write(0, &packed);
+                    }
+                    res
+                }
                 Some(Request { body: Body::Recv(r), .. }) if n > 0 => {
                     r.buf.with_io_slices_mut(0, n, |s| crate::transport::shm::cma::read(pid, h.addr, s))
                 }

@@ -68,12 +68,21 @@ impl UserBuf {
         self.len() == 0
     }
 
+    /// How many runs of memory hold the buffer, at most (runs of neighbouring elements that
+    /// touch are counted apart).
+    pub fn run_count(&self) -> usize {
+        if self.contiguous_span().is_some() { 1 } else { self.count.saturating_mul(self.layout.runs.len()) }
+    }
+
     /// Address and length when the whole buffer is one run.
     pub fn contiguous_span(&self) -> Option<(usize, usize)> {
         if self.len() == 0 {
             return Some((self.base, 0));
         }
-        if self.layout.is_dense() || (self.count == 1 && self.layout.runs.len() == 1) {
+        // One run per element that fills its extent: elements touch end to end, wherever in
+        // the element the run starts (a resized or shifted type).
+        let one_run = self.layout.runs.len() == 1;
+        if one_run && (self.count == 1 || self.layout.runs[0].1 as isize == self.layout.extent) {
             let start = self.base.wrapping_add_signed(self.layout.runs[0].0);
             return Some((start, self.len()));
         }
@@ -177,5 +186,17 @@ mod tests {
         out.write(0, &packed[..10]);
         out.write(10, &packed[10..]);
         assert_eq!(dst, vec![0, 1, 99, 3, 4, 99, 6, 7, 99]);
+    }
+
+    #[test]
+    fn shifted_dense_elements_are_one_span() {
+        // One int per element, 4 bytes from the element's start, 4 bytes apart.
+        let layout = Arc::new(Layout { size: 4, extent: 4, runs: vec![(4, 4)] });
+        let src: Vec<u32> = (0..6).collect();
+        // SAFETY: the vector outlives the view and is only read; elements 0..4 cover ints 1..5.
+        let ub = unsafe { UserBuf::new(src.as_ptr() as *const u8, 4, layout) };
+        assert_eq!(ub.contiguous_span(), Some((src.as_ptr() as usize + 4, 16)));
+        let words: Vec<u32> = ub.to_vec(4, 8).chunks(4).map(|c| u32::from_le_bytes(c.try_into().unwrap())).collect();
+        assert_eq!(words, vec![2, 3]);
     }
 }

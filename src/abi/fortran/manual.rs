@@ -19,7 +19,7 @@ use crate::abi::{
 
 /// Length of a Fortran CHARACTER argument, passed by value after the last argument (gfortran 8
 /// and later pass `size_t`).
-type FortranLen = usize;
+pub(super) type FortranLen = usize;
 
 // =============================================================================================
 // Strings
@@ -41,7 +41,7 @@ unsafe fn put_string(src: &[u8], dst: *mut c_char, dst_len: FortranLen) {
 /// # Safety
 /// `dst` must be valid for writes of `dst_len` bytes, `resultlen` and `ierror` for one INTEGER
 /// each (`resultlen` may be null when the call has none).
-unsafe fn string_out(
+pub(super) unsafe fn string_out(
     cap: c_int,
     dst: *mut c_char,
     dst_len: FortranLen,

@@ -26,6 +26,7 @@ use once_cell::sync::Lazy;
 
 use super::types::{MPI_Fint, MPI_Status};
 
+pub mod datatype;
 pub mod manual;
 
 /// Words in `/MPIPRIV1/`: MPI_BOTTOM, MPI_IN_PLACE, MPI_STATUS_IGNORE(5).
