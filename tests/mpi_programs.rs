@@ -715,14 +715,20 @@ fn compile_command(
     tools: &Tools,
 ) -> Command {
     let mut cmd = Command::new(compiler);
+    // The language's root (c-tests/ or fortran-tests/), where the shared headers live; areas
+    // may keep testlists of their own, so look for the outermost one.
     let include = src
         .ancestors()
-        .find(|d| d.join("testlist").is_file())
+        .filter(|d| d.join("testlist").is_file())
+        .last()
         .unwrap_or(Path::new(MANIFEST_DIR));
     match lang {
         Lang::C => cmd.args(["-Wall", "-Werror", "-g"]),
         Lang::Fortran => cmd.args(["-Wall", "-g"]),
     };
+    if let Some(dir) = src.parent() {
+        cmd.arg(format!("-I{}", dir.display()));
+    }
     cmd.arg(format!("-I{}", include.display()))
         .arg("-o")
         .arg(out)
