@@ -14,7 +14,8 @@ pub struct Config {
     /// `FTMPI_SHM_CMA`: `0` turns off single-copy reads (`process_vm_readv`) and streams large
     /// messages through the rings instead. Default on.
     pub cma: bool,
-    /// `FTMPI_SPIN_COUNT`: empty polls before a waiting rank starts yielding. Default 20000
+    /// `FTMPI_SPIN_COUNT`: empty polls before a waiting rank starts yielding. Default 2000 (tens
+    /// of microseconds: a peer sharing our core gets it back soon)
     /// when the node has a core per rank, 50 when oversubscribed.
     pub spin: u32,
     /// `FTMPI_YIELD_COUNT`: yields before a waiting rank sleeps on its doorbell. Default 100,
@@ -39,7 +40,7 @@ impl Config {
             ring_bytes,
             eager_limit,
             cma: var::<u32>("FTMPI_SHM_CMA").is_none_or(|v| v != 0),
-            spin: var("FTMPI_SPIN_COUNT").unwrap_or(if crowded { 50 } else { 20000 }),
+            spin: var("FTMPI_SPIN_COUNT").unwrap_or(if crowded { 50 } else { 2000 }),
             yields: var("FTMPI_YIELD_COUNT").unwrap_or(if crowded { 4 } else { 100 }),
         }
     }
