@@ -10,3 +10,4 @@ pub mod comm;
 pub mod datatype;
 pub mod error;
 pub mod matching;
+pub mod op;
