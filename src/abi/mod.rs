@@ -14,6 +14,7 @@
 
 pub mod args;
 pub mod attr;
+pub mod coll;
 pub mod comm;
 pub mod consts;
 pub mod datatype;
@@ -22,14 +23,17 @@ pub mod errh;
 pub mod fortran;
 pub mod handle;
 pub mod init;
+pub mod op;
 pub mod p2p;
 pub mod types;
 
 pub use attr::*;
+pub use coll::*;
 pub use comm::*;
 pub use datatype::*;
 pub use errh::*;
 pub use init::*;
+pub use op::*;
 pub use p2p::*;
 
 use std::ffi::c_int;

@@ -11,3 +11,4 @@ pub mod datatype;
 pub mod error;
 pub mod idhash;
 pub mod matching;
+pub mod op;

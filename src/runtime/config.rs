@@ -21,6 +21,8 @@ pub struct Config {
     /// `FTMPI_YIELD_COUNT`: yields before a waiting rank sleeps on its doorbell. Default 100,
     /// 4 when oversubscribed.
     pub yields: u32,
+    /// `FTMPI_COLL_<COLLECTIVE>`: forces a collective's algorithm (see `runtime::coll::select`).
+    pub coll: crate::runtime::coll::select::CollTuning,
 }
 
 fn var<T: std::str::FromStr>(name: &str) -> Option<T> {
@@ -42,6 +44,7 @@ impl Config {
             cma: var::<u32>("FTMPI_SHM_CMA").is_none_or(|v| v != 0),
             spin: var("FTMPI_SPIN_COUNT").unwrap_or(if crowded { 50 } else { 2000 }),
             yields: var("FTMPI_YIELD_COUNT").unwrap_or(if crowded { 4 } else { 100 }),
+            coll: crate::runtime::coll::select::CollTuning::from_env(),
         }
     }
 }

@@ -35,18 +35,22 @@ impl Layout {
     }
 }
 
-/// A user buffer: base address, count and layout.
+/// A user buffer: base address, count and layout, or a range of its packed bytes.
 #[derive(Debug, Clone)]
 pub struct UserBuf {
     base: usize,
     count: usize,
     layout: Arc<Layout>,
+    /// Packed offset where this view starts (non-zero for a [`UserBuf::range`]).
+    skip: usize,
+    /// Packed bytes in this view.
+    len: usize,
 }
 
 impl UserBuf {
     /// An empty buffer (count 0), which never touches memory.
     pub fn empty() -> UserBuf {
-        UserBuf { base: 0, count: 0, layout: Arc::new(Layout::contiguous(0)) }
+        UserBuf { base: 0, count: 0, layout: Arc::new(Layout::contiguous(0)), skip: 0, len: 0 }
     }
 
     /// # Safety
@@ -56,12 +60,20 @@ impl UserBuf {
     /// uses the buffer is pending, and stay so until that operation completes (MPI's buffer
     /// rule for the call that handed it over).
     pub unsafe fn new(base: *const u8, count: usize, layout: Arc<Layout>) -> UserBuf {
-        UserBuf { base: base as usize, count, layout }
+        let len = count * layout.size;
+        UserBuf { base: base as usize, count, layout, skip: 0, len }
+    }
+
+    /// The view of packed bytes `offset .. offset + len` of this buffer (cut to fit), for
+    /// moving part of a message (a collective's block or segment) without copying.
+    pub fn range(&self, offset: usize, len: usize) -> UserBuf {
+        let offset = offset.min(self.len);
+        UserBuf { skip: self.skip + offset, len: len.min(self.len - offset), ..self.clone() }
     }
 
     /// Packed bytes in the buffer.
     pub fn len(&self) -> usize {
-        self.count * self.layout.size
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
@@ -74,29 +86,35 @@ impl UserBuf {
         if self.contiguous_span().is_some() { 1 } else { self.count.saturating_mul(self.layout.runs.len()) }
     }
 
-    /// Address and length when the whole buffer is one run.
-    pub fn contiguous_span(&self) -> Option<(usize, usize)> {
-        if self.len() == 0 {
-            return Some((self.base, 0));
-        }
-        // One run per element that fills its extent: elements touch end to end, wherever in
-        // the element the run starts (a resized or shifted type).
-        let one_run = self.layout.runs.len() == 1;
-        if one_run && (self.count == 1 || self.layout.runs[0].1 as isize == self.layout.extent) {
-            let start = self.base.wrapping_add_signed(self.layout.runs[0].0);
-            return Some((start, self.len()));
+    /// Address of packed byte 0 of the whole buffer when all of it is one run: one run per
+    /// element that fills its extent, wherever in the element the run starts (a resized or
+    /// shifted type).
+    fn dense_start(&self) -> Option<usize> {
+        let runs = &self.layout.runs;
+        if runs.is_empty() || (runs.len() == 1 && (self.count == 1 || runs[0].1 as isize == self.layout.extent)) {
+            let first = self.layout.runs.first().map_or(0, |r| r.0);
+            return Some(self.base.wrapping_add_signed(first));
         }
         None
     }
 
+    /// Address and length when the whole view is one run.
+    pub fn contiguous_span(&self) -> Option<(usize, usize)> {
+        if self.is_empty() {
+            return Some((self.base, 0));
+        }
+        self.dense_start().map(|start| (start + self.skip, self.len))
+    }
+
     /// Calls `f(addr, len)` for each run of user memory holding packed bytes
     /// `offset .. offset + len`, in order.
-    fn for_each_run(&self, mut offset: usize, len: usize, mut f: impl FnMut(usize, usize)) {
+    fn for_each_run(&self, offset: usize, len: usize, mut f: impl FnMut(usize, usize)) {
         let end = (offset + len).min(self.len());
         if offset >= end {
             return;
         }
-        if let Some((start, _)) = self.contiguous_span() {
+        let (mut offset, end) = (offset + self.skip, end + self.skip);
+        if let Some(start) = self.dense_start() {
             f(start + offset, end - offset);
             return;
         }
@@ -186,6 +204,27 @@ mod tests {
         out.write(0, &packed[..10]);
         out.write(10, &packed[10..]);
         assert_eq!(dst, vec![0, 1, 99, 3, 4, 99, 6, 7, 99]);
+    }
+
+    #[test]
+    fn ranges_address_packed_bytes() {
+        let layout = Arc::new(Layout { size: 8, extent: 12, runs: vec![(0, 4), (4, 4)] });
+        let src: Vec<u32> = (0..9).collect();
+        // SAFETY: the vector outlives the view and is only read.
+        let ub = unsafe { UserBuf::new(src.as_ptr() as *const u8, 3, layout) };
+        let words = |v: Vec<u8>| v.chunks(4).map(|c| u32::from_le_bytes(c.try_into().unwrap())).collect::<Vec<_>>();
+        let r = ub.range(4, 12);
+        assert_eq!(r.len(), 12);
+        assert!(r.contiguous_span().is_none());
+        assert_eq!(words(r.to_vec(0, 12)), vec![1, 3, 4]);
+        assert_eq!(words(r.range(8, 100).to_vec(0, 100)), vec![4]);
+        assert_eq!(ub.range(30, 5).len(), 0);
+        let dense: Vec<u32> = (0..4).collect();
+        // SAFETY: as above.
+        let d = unsafe { UserBuf::new(dense.as_ptr() as *const u8, 4, Arc::new(Layout::contiguous(4))) };
+        let (addr, n) = d.range(8, 4).contiguous_span().unwrap();
+        assert_eq!((addr, n), (dense.as_ptr() as usize + 8, 4));
+        assert_eq!(words(d.range(4, 8).to_vec(0, 8)), vec![1, 2]);
     }
 
     #[test]

@@ -195,6 +195,30 @@ pub unsafe extern "C" fn mpi_comm_create_errhandler_(
 // =============================================================================================
 // Reduction operations
 
+use crate::abi::PMPI_Op_create;
+use crate::abi::types::{MPI_Op, MPI_User_function};
+
+/// `MPI_OP_CREATE(FUNCTION, COMMUTE, OP, IERROR)`. A Fortran `SUBROUTINE F(INVEC, INOUTVEC,
+/// LEN, DATATYPE)` is called like a C `MPI_User_function` (everything by reference), so the
+/// procedure is passed on unchanged. COMMUTE is a LOGICAL: gfortran's .TRUE. is 1.
+///
+/// # Safety
+/// Called from Fortran with an EXTERNAL procedure and INTEGER/LOGICAL arguments.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mpi_op_create_(
+    function: Option<MPI_User_function>,
+    commute: *const MPI_Fint,
+    op: *mut MPI_Op,
+    ierror: *mut MPI_Fint,
+) {
+    // SAFETY: COMMUTE is a LOGICAL passed by reference.
+    let commute = c_int::from(unsafe { *commute } != 0);
+    // SAFETY: the procedure has the C user function's calling convention; OP is an INTEGER.
+    let rc = unsafe { PMPI_Op_create(function, commute, op) };
+    // SAFETY: IERROR is an INTEGER passed by reference.
+    unsafe { *ierror = rc };
+}
+
 // =============================================================================================
 // Names
 

@@ -1,0 +1,44 @@
+//! Recursive-doubling allreduce for short messages: log2(p) exchanges of the whole vector.
+//! A non-power-of-two group first folds onto the largest power of two (the even ones of the
+//! first 2 * rem ranks hand their data to the odd neighbour) and gets the result back at
+//! the end. Partners combine in rank order, so non-commutative operations work.
+
+use super::{Dst, Fold, Net, RECV, Reduction, SEND, Src};
+use crate::core::error::Result;
+
+pub fn run<N: Net>(net: &mut N, red: &Reduction, count: usize) -> Result<()> {
+    let acc = net.read(SEND, 0, count * red.elem);
+    let out = run_vec(net, red, acc)?;
+    net.write(RECV, 0, &out);
+    Ok(())
+}
+
+/// The algorithm on library memory: every member's `acc` in, the reduction out.
+pub fn run_vec<N: Net>(net: &mut N, red: &Reduction, mut acc: Vec<u8>) -> Result<Vec<u8>> {
+    let (p, me) = (net.size(), net.rank());
+    let n = acc.len();
+    let fold = Fold::new(p);
+    if me < 2 * fold.rem {
+        if me.is_multiple_of(2) {
+            let s = net.send(me + 1, Src::Bytes(acc))?;
+            let r = net.recv(me + 1, Dst::Bytes(n))?;
+            net.wait_all(&[s, r])?;
+            return Ok(net.take(r));
+        }
+        let other = net.recv_bytes(me - 1, n)?;
+        red.fold(&mut acc, other, true);
+    }
+    let newrank = fold.newrank(me).expect("active member");
+    let mut mask = 1;
+    while mask < fold.pof2 {
+        let newdst = newrank ^ mask;
+        let dst = fold.oldrank(newdst);
+        let other = net.sendrecv(dst, Src::Bytes(acc.clone()), dst, Dst::Bytes(n))?.unwrap_or_default();
+        red.fold(&mut acc, other, newdst < newrank);
+        mask <<= 1;
+    }
+    if me < 2 * fold.rem {
+        net.send_wait(me - 1, Src::Bytes(acc.clone()))?;
+    }
+    Ok(acc)
+}

@@ -1,0 +1,235 @@
+//! What a collective algorithm needs from below: nonblocking sends and receives to the other
+//! members, and access to the caller's buffers by packed offset.
+//!
+//! Algorithms are generic over [`Net`], so the same code runs over the real transport
+//! ([`RtNet`]: requests on the communicator's collective context) and, in unit tests, over
+//! in-memory channels between threads. The caller's buffers are *regions* numbered by the
+//! entry point (for most collectives region 0 is the send buffer and region 1 the receive
+//! buffer); a send or receive names a range of packed bytes in a region, so data moves
+//! straight between user buffers, whatever their datatype layout. Library scratch is a plain
+//! `Vec<u8>`: sent by moving it, received into a fresh one.
+
+use crate::core::error::{MpiError, Result};
+use crate::runtime::Runtime;
+use crate::runtime::p2p::Half;
+use crate::runtime::requests::{Body, Buf, SendMode};
+use crate::transport::userbuf::UserBuf;
+
+/// One of the caller's buffers, by index.
+pub type Region = usize;
+
+/// What a send takes its bytes from.
+#[derive(Debug)]
+pub enum Src {
+    Bytes(Vec<u8>),
+    /// `(region, offset, len)` in packed bytes.
+    Region(Region, usize, usize),
+}
+
+/// Where a receive puts its bytes.
+#[derive(Debug, Clone, Copy)]
+pub enum Dst {
+    /// A new vector of this many bytes, handed out by [`Net::take`].
+    Bytes(usize),
+    Region(Region, usize, usize),
+}
+
+/// A started operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Req {
+    pub id: u32,
+    /// A receive into [`Dst::Bytes`]: its data waits for [`Net::take`].
+    pub keep: bool,
+}
+
+pub trait Net {
+    fn rank(&self) -> u32;
+    fn size(&self) -> u32;
+    /// Starts sending to member `to`.
+    fn send(&mut self, to: u32, src: Src) -> Result<Req>;
+    /// Starts receiving from member `from`. Receives from one member match its sends in order.
+    fn recv(&mut self, from: u32, dst: Dst) -> Result<Req>;
+    /// Waits until all of `reqs` are complete.
+    fn wait_all(&mut self, reqs: &[Req]) -> Result<()>;
+    /// The bytes of a completed receive into [`Dst::Bytes`].
+    fn take(&mut self, req: Req) -> Vec<u8>;
+    /// Packs `len` bytes of a region from `offset`.
+    fn read(&self, region: Region, offset: usize, len: usize) -> Vec<u8>;
+    /// Unpacks `data` into a region at `offset`.
+    fn write(&mut self, region: Region, offset: usize, data: &[u8]);
+    /// Packed bytes in a region.
+    fn region_len(&self, region: Region) -> usize;
+    /// Records an error found locally (the members disagree on a count); the algorithm goes
+    /// on so that nobody is left waiting, and the call then returns the first such error.
+    fn fail(&mut self, error: MpiError);
+
+    /// Copies packed bytes from one region to another (a rank's own block).
+    fn copy(&mut self, from: (Region, usize), to: (Region, usize), len: usize) {
+        if len > 0 {
+            let data = self.read(from.0, from.1, len);
+            self.write(to.0, to.1, &data);
+        }
+    }
+
+    /// Sends and receives with one peer (or two) and waits for both; returns the received
+    /// bytes for a [`Dst::Bytes`] receive.
+    fn sendrecv(&mut self, to: u32, src: Src, from: u32, dst: Dst) -> Result<Option<Vec<u8>>> {
+        let r = self.recv(from, dst)?;
+        let s = self.send(to, src)?;
+        self.wait_all(&[r, s])?;
+        Ok(r.keep.then(|| self.take(r)))
+    }
+
+    /// Receives into a new vector and waits for it.
+    fn recv_bytes(&mut self, from: u32, len: usize) -> Result<Vec<u8>> {
+        let r = self.recv(from, Dst::Bytes(len))?;
+        self.wait_all(&[r])?;
+        Ok(self.take(r))
+    }
+
+    /// Sends and waits.
+    fn send_wait(&mut self, to: u32, src: Src) -> Result<()> {
+        let s = self.send(to, src)?;
+        self.wait_all(&[s])
+    }
+}
+
+/// [`Net`] over the runtime's point-to-point requests on a communicator's collective
+/// context. Errors in a message's status (truncation: the members disagree on a count) do
+/// not stop the algorithm, which would leave others waiting; the first one is returned by
+/// [`RtNet::finish`].
+pub struct RtNet<'a> {
+    rt: &'a mut Runtime,
+    comm: u32,
+    rank: u32,
+    size: u32,
+    tag: i32,
+    regions: Vec<UserBuf>,
+    /// Requests started and not yet finished or taken.
+    live: Vec<u32>,
+    error: Option<MpiError>,
+}
+
+impl<'a> RtNet<'a> {
+    pub fn new(rt: &'a mut Runtime, comm: u32, tag: i32, regions: Vec<UserBuf>) -> Result<RtNet<'a>> {
+        let c = rt.comm(comm)?;
+        let (rank, size) = (c.rank, c.size());
+        Ok(RtNet { rt, comm, rank, size, tag, regions, live: Vec::new(), error: None })
+    }
+
+    /// The first error seen in a message's status, if any.
+    pub fn finish(mut self) -> Result<()> {
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn note(&mut self, error: i32, detail: Option<String>) {
+        if error != 0 {
+            let detail = detail.unwrap_or_else(|| crate::core::error::class_text(error).to_string());
+            self.fail(MpiError::new(error, format!("{detail} (in a collective; do all members pass matching counts?)")));
+        }
+    }
+
+    fn forget(&mut self, id: u32) {
+        if let Some(i) = self.live.iter().position(|&r| r == id) {
+            self.live.swap_remove(i);
+        }
+    }
+
+    fn start(&mut self, rid: u32, keep: bool) -> Result<Req> {
+        self.live.push(rid);
+        self.rt.start(rid)?;
+        Ok(Req { id: rid, keep })
+    }
+}
+
+impl Net for RtNet<'_> {
+    fn rank(&self) -> u32 {
+        self.rank
+    }
+
+    fn size(&self) -> u32 {
+        self.size
+    }
+
+    fn send(&mut self, to: u32, src: Src) -> Result<Req> {
+        let buf = match src {
+            Src::Bytes(v) => Buf::Owned(v),
+            Src::Region(r, off, len) => Buf::User(self.regions[r].range(off, len)),
+        };
+        let rid = self.rt.new_send(self.comm, to as i32, self.tag, buf, SendMode::Standard, Half::Coll)?;
+        self.start(rid, false)
+    }
+
+    fn recv(&mut self, from: u32, dst: Dst) -> Result<Req> {
+        let (buf, keep) = match dst {
+            Dst::Bytes(len) => (Buf::Owned(vec![0; len]), true),
+            Dst::Region(r, off, len) => (Buf::User(self.regions[r].range(off, len)), false),
+        };
+        let rid = self.rt.new_recv(self.comm, from as i32, self.tag, buf, Half::Coll)?;
+        self.start(rid, keep)
+    }
+
+    fn wait_all(&mut self, reqs: &[Req]) -> Result<()> {
+        self.rt.wait_until(|rt| reqs.iter().all(|r| rt.is_done(r.id)))?;
+        for r in reqs {
+            if r.keep {
+                let (error, detail) = match self.rt.reqs.get_mut(r.id) {
+                    Some(q) => (q.status.error, q.error_detail.take()),
+                    None => (0, None),
+                };
+                self.note(error, detail);
+            } else {
+                let (st, detail) = self.rt.finish(r.id);
+                self.note(st.error, detail);
+                self.forget(r.id);
+            }
+        }
+        Ok(())
+    }
+
+    fn take(&mut self, req: Req) -> Vec<u8> {
+        self.forget(req.id);
+        match self.rt.reqs.remove(req.id).map(|r| r.body) {
+            Some(Body::Recv(r)) => match r.buf {
+                Buf::Owned(v) => v,
+                Buf::User(_) => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
+
+    fn read(&self, region: Region, offset: usize, len: usize) -> Vec<u8> {
+        self.regions[region].to_vec(offset, len)
+    }
+
+    fn write(&mut self, region: Region, offset: usize, data: &[u8]) {
+        self.regions[region].write(offset, data);
+    }
+
+    fn region_len(&self, region: Region) -> usize {
+        self.regions[region].len()
+    }
+
+    fn fail(&mut self, error: MpiError) {
+        self.error.get_or_insert(error);
+    }
+}
+
+impl Drop for RtNet<'_> {
+    /// An algorithm left early (a transport error): no request may go on writing into the
+    /// caller's buffers after the call returns, so cancel what can be cancelled and let the
+    /// rest complete into the void.
+    fn drop(&mut self) {
+        for rid in std::mem::take(&mut self.live) {
+            if self.rt.is_done(rid) {
+                self.rt.reqs.remove(rid);
+            } else {
+                let _ = self.rt.cancel(rid);
+                let _ = self.rt.request_free(rid);
+            }
+        }
+    }
+}
