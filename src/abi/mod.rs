@@ -17,18 +17,24 @@ pub mod attr;
 pub mod comm;
 pub mod consts;
 pub mod errh;
+pub mod f2c;
 /// cbindgen:ignore
 pub mod fortran;
+pub mod group;
 pub mod handle;
 pub mod init;
 pub mod p2p;
+pub mod topo;
 pub mod types;
 
 pub use attr::*;
 pub use comm::*;
 pub use errh::*;
+pub use f2c::*;
+pub use group::*;
 pub use init::*;
 pub use p2p::*;
+pub use topo::*;
 
 use std::ffi::c_int;
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -9,4 +9,6 @@
 pub mod comm;
 pub mod datatype;
 pub mod error;
+pub mod group;
 pub mod matching;
+pub mod topo;
