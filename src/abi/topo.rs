@@ -73,12 +73,6 @@ unsafe fn cart_args(ci: u32, ndims: c_int, dims: *const c_int, periods: *const c
 /// `index` must be valid for reading `nnodes` ints, and `edges` for `index[nnodes - 1]`.
 unsafe fn graph_args(ci: u32, nnodes: c_int, index: *const c_int, edges: *const c_int) -> Result<Graph> {
     let n = nonneg(nnodes, "nnodes")?;
-    // SAFETY: MPI requires nnodes readable ints at index.
-    let idx = unsafe { read_ints(index, n, "index")? };
-    let nedges = idx.last().copied().unwrap_or(0);
-    let nedges = nonneg(nedges, "index[nnodes-1]")?;
-    // SAFETY: MPI requires index[nnodes-1] readable ints at edges.
-    let e = unsafe { read_ints(edges, nedges, "edges")? };
     let size = runtime::with(|rt| {
         let cm = rt.comm(ci)?;
         if cm.is_inter() {
@@ -86,6 +80,16 @@ unsafe fn graph_args(ci: u32, nnodes: c_int, index: *const c_int, edges: *const 
         }
         Ok(cm.size())
     })?;
+    // Checked before the arrays are read: their lengths follow from nnodes.
+    if n > size as usize {
+        return Err(MpiError::arg(format!("Size of the communicator ({size}) is smaller than the size of the graph ({n})")));
+    }
+    // SAFETY: MPI requires nnodes readable ints at index.
+    let idx = unsafe { read_ints(index, n, "index")? };
+    let nedges = idx.last().copied().unwrap_or(0);
+    let nedges = nonneg(nedges, "index[nnodes-1]")?;
+    // SAFETY: MPI requires index[nnodes-1] readable ints at edges.
+    let e = unsafe { read_ints(edges, nedges, "edges")? };
     Graph::new(&idx, &e, size)
 }
 
