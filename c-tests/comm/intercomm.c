@@ -1,5 +1,5 @@
 /* MPI_Intercomm_create between the even and the odd world ranks, point-to-point across it
- * (ranks are remote ranks, MPI_SOURCE a remote rank, MPI_ANY_SOURCE works), queries,
+ * (ranks are remote ranks, MPI_SOURCE a remote rank, probing with MPI_ANY_SOURCE works), queries,
  * MPI_Comm_dup of an intercommunicator, and MPI_Intercomm_merge both ways. Needs 2 or more. */
 #include <mpi.h>
 #include "check.h"
@@ -18,8 +18,11 @@ static void exchange(MPI_Comm inter, int tag)
     /* Remote ranks i with i % n == r send to me. */
     for (i = r; i < rn; i += n) {
         int got = -1;
-        MPI_Status st;
-        MPI_Recv(&got, 1, MPI_INT, MPI_ANY_SOURCE, tag, inter, &st);
+        MPI_Status st, pst;
+        MPI_Probe(MPI_ANY_SOURCE, tag, inter, &pst);
+        CHECK(pst.MPI_SOURCE >= 0 && pst.MPI_SOURCE < rn, "probe found remote rank %d", pst.MPI_SOURCE);
+        MPI_Recv(&got, 1, MPI_INT, pst.MPI_SOURCE, tag, inter, &st);
+        CHECK(st.MPI_SOURCE == pst.MPI_SOURCE, "received from %d after probing %d", st.MPI_SOURCE, pst.MPI_SOURCE);
         CHECK(st.MPI_SOURCE >= 0 && st.MPI_SOURCE < rn && st.MPI_SOURCE % n == r,
               "message from remote rank %d", st.MPI_SOURCE);
         /* Remote rank k of the other parity is world rank 2k (+1 for the odd group). */
