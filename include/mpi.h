@@ -316,6 +316,56 @@ typedef int (MPI_Type_delete_attr_function)(MPI_Datatype datatype, int keyval, v
 
 
 /**
+ * Creates a keyval for communicator attributes (MPI-1 name).
+ */
+int MPI_Keyval_create(MPI_Copy_function copy_fn, MPI_Delete_function delete_fn, int *keyval, void *extra_state);
+
+/**
+ * Creates a keyval for communicator attributes (MPI-2 name).
+ */
+int MPI_Comm_create_keyval(MPI_Comm_copy_attr_function comm_copy_attr_fn, MPI_Comm_delete_attr_function comm_delete_attr_fn, int *comm_keyval, void *extra_state);
+
+/**
+ * Frees a keyval and sets it to MPI_KEYVAL_INVALID; attributes set with it stay until they
+ */
+int MPI_Keyval_free(int *keyval);
+
+/**
+ * MPI-2 name of [`MPI_Keyval_free`].
+ */
+int MPI_Comm_free_keyval(int *comm_keyval);
+
+/**
+ * Sets an attribute; an old value's delete callback runs first (MPI-1 name).
+ */
+int MPI_Attr_put(MPI_Comm comm, int keyval, void *attribute_val);
+
+/**
+ * Sets an attribute (MPI-2 name).
+ */
+int MPI_Comm_set_attr(MPI_Comm comm, int comm_keyval, void *attribute_val);
+
+/**
+ * Looks an attribute up (MPI-1 name).
+ */
+int MPI_Attr_get(MPI_Comm comm, int keyval, void *attribute_val, int *flag);
+
+/**
+ * Looks an attribute up (MPI-2 name).
+ */
+int MPI_Comm_get_attr(MPI_Comm comm, int comm_keyval, void *attribute_val, int *flag);
+
+/**
+ * Deletes an attribute, running its delete callback (MPI-1 name).
+ */
+int MPI_Attr_delete(MPI_Comm comm, int keyval);
+
+/**
+ * Deletes an attribute (MPI-2 name).
+ */
+int MPI_Comm_delete_attr(MPI_Comm comm, int comm_keyval);
+
+/**
  * Predefined copy callback: the attribute is not copied.
  */
 int MPI_NULL_COPY_FN(MPI_Comm oldcomm, int keyval, void *extra_state, void *attribute_val_in, void *attribute_val_out, int *flag);
@@ -441,9 +491,59 @@ int MPI_Comm_size(MPI_Comm comm, int *size);
 int MPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm);
 
 /**
- * Frees a communicator; pending operations on it still complete.
+ * Frees a communicator after running its attributes' delete callbacks; pending operations on
  */
 int MPI_Comm_free(MPI_Comm *comm);
+
+/**
+ * A communicator of the members of `group`, a subset of `comm`'s group; MPI_COMM_NULL at the
+ */
+int MPI_Comm_create(MPI_Comm comm, MPI_Group group, MPI_Comm *newcomm);
+
+/**
+ * One communicator per `color`, ranked by `key` (then by rank in `comm`); MPI_COMM_NULL for
+ */
+int MPI_Comm_split(MPI_Comm comm, int color, int key, MPI_Comm *newcomm);
+
+/**
+ * MPI_IDENT (the same communicator), MPI_CONGRUENT (same groups, another context),
+ */
+int MPI_Comm_compare(MPI_Comm comm1, MPI_Comm comm2, int *result);
+
+/**
+ * Whether `comm` is an intercommunicator.
+ */
+int MPI_Comm_test_inter(MPI_Comm comm, int *flag);
+
+/**
+ * The size of an intercommunicator's remote group.
+ */
+int MPI_Comm_remote_size(MPI_Comm comm, int *size);
+
+/**
+ * The remote group of an intercommunicator.
+ */
+int MPI_Comm_remote_group(MPI_Comm comm, MPI_Group *group);
+
+/**
+ * An intercommunicator between the group of `local_comm` and the group whose leader is
+ */
+int MPI_Intercomm_create(MPI_Comm local_comm, int local_leader, MPI_Comm peer_comm, int remote_leader, int tag, MPI_Comm *newintercomm);
+
+/**
+ * An intracommunicator of both groups of `intercomm`: the group that passed `high = 0`
+ */
+int MPI_Intercomm_merge(MPI_Comm intercomm, int high, MPI_Comm *newintracomm);
+
+/**
+ * Names a communicator (cut to MPI_MAX_OBJECT_NAME - 1 bytes).
+ */
+int MPI_Comm_set_name(MPI_Comm comm, const char *comm_name);
+
+/**
+ * The name of a communicator ("" when never named; the predefined ones have theirs).
+ */
+int MPI_Comm_get_name(MPI_Comm comm, char *comm_name, int *resultlen);
 
 /**
  * Blocks until every member of `comm` has called it.
@@ -664,6 +764,131 @@ int MPI_Error_string(int errorcode, char *string, int *resultlen);
  * The class of an error code (the code itself: codes are classes).
  */
 int MPI_Error_class(int errorcode, int *errorclass);
+
+/**
+ * The C communicator of a Fortran handle.
+ */
+MPI_Comm MPI_Comm_f2c(MPI_Fint comm);
+
+/**
+ * The Fortran handle of a C communicator.
+ */
+MPI_Fint MPI_Comm_c2f(MPI_Comm comm);
+
+/**
+ * The C group of a Fortran handle.
+ */
+MPI_Group MPI_Group_f2c(MPI_Fint group);
+
+/**
+ * The Fortran handle of a C group.
+ */
+MPI_Fint MPI_Group_c2f(MPI_Group group);
+
+/**
+ * The C datatype of a Fortran handle.
+ */
+MPI_Datatype MPI_Type_f2c(MPI_Fint datatype);
+
+/**
+ * The Fortran handle of a C datatype.
+ */
+MPI_Fint MPI_Type_c2f(MPI_Datatype datatype);
+
+/**
+ * The C operation of a Fortran handle.
+ */
+MPI_Op MPI_Op_f2c(MPI_Fint op);
+
+/**
+ * The Fortran handle of a C operation.
+ */
+MPI_Fint MPI_Op_c2f(MPI_Op op);
+
+/**
+ * The C request of a Fortran handle.
+ */
+MPI_Request MPI_Request_f2c(MPI_Fint request);
+
+/**
+ * The Fortran handle of a C request.
+ */
+MPI_Fint MPI_Request_c2f(MPI_Request request);
+
+/**
+ * The C error handler of a Fortran handle.
+ */
+MPI_Errhandler MPI_Errhandler_f2c(MPI_Fint errhandler);
+
+/**
+ * The Fortran handle of a C error handler.
+ */
+MPI_Fint MPI_Errhandler_c2f(MPI_Errhandler errhandler);
+
+/**
+ * The group of `comm` (its local group for an intercommunicator).
+ */
+int MPI_Comm_group(MPI_Comm comm, MPI_Group *group);
+
+/**
+ * The number of processes in `group`.
+ */
+int MPI_Group_size(MPI_Group group, int *size);
+
+/**
+ * This process's rank in `group`, or MPI_UNDEFINED.
+ */
+int MPI_Group_rank(MPI_Group group, int *rank);
+
+/**
+ * The ranks in `group2` of the processes at `ranks1` in `group1`.
+ */
+int MPI_Group_translate_ranks(MPI_Group group1, int n, const int *ranks1, MPI_Group group2, int *ranks2);
+
+/**
+ * MPI_IDENT, MPI_SIMILAR or MPI_UNEQUAL.
+ */
+int MPI_Group_compare(MPI_Group group1, MPI_Group group2, int *result);
+
+/**
+ * All of `group1`, then what `group2` adds.
+ */
+int MPI_Group_union(MPI_Group group1, MPI_Group group2, MPI_Group *newgroup);
+
+/**
+ * The members of `group1` also in `group2`.
+ */
+int MPI_Group_intersection(MPI_Group group1, MPI_Group group2, MPI_Group *newgroup);
+
+/**
+ * The members of `group1` not in `group2`.
+ */
+int MPI_Group_difference(MPI_Group group1, MPI_Group group2, MPI_Group *newgroup);
+
+/**
+ * The members at `ranks`, in that order.
+ */
+int MPI_Group_incl(MPI_Group group, int n, const int *ranks, MPI_Group *newgroup);
+
+/**
+ * The group without the members at `ranks`.
+ */
+int MPI_Group_excl(MPI_Group group, int n, const int *ranks, MPI_Group *newgroup);
+
+/**
+ * The members at the ranks the (first, last, stride) triples name.
+ */
+int MPI_Group_range_incl(MPI_Group group, int n, int (*ranges)[3], MPI_Group *newgroup);
+
+/**
+ * The group without the ranks the (first, last, stride) triples name.
+ */
+int MPI_Group_range_excl(MPI_Group group, int n, int (*ranges)[3], MPI_Group *newgroup);
+
+/**
+ * Frees a group handle and sets it to MPI_GROUP_NULL (MPI_GROUP_EMPTY may be freed too).
+ */
+int MPI_Group_free(MPI_Group *group);
 
 /**
  * Starts MPI. `argc` and `argv` may be NULL.
@@ -920,7 +1145,97 @@ int MPI_Buffer_attach(void *buffer, int size);
  */
 int MPI_Buffer_detach(void *buffer, int *size);
 
+/**
+ * A communicator with a Cartesian topology over the first `dims[0] * ... * dims[ndims-1]`
+ */
+int MPI_Cart_create(MPI_Comm comm_old, int ndims, const int *dims, const int *periods, int reorder, MPI_Comm *comm_cart);
+
+/**
+ * Fills the zero entries of `dims` with a balanced factorization of `nnodes`.
+ */
+int MPI_Dims_create(int nnodes, int ndims, int *dims);
+
+/**
+ * The dimensions, periodicity and this process's coordinates.
+ */
+int MPI_Cart_get(MPI_Comm comm, int maxdims, int *dims, int *periods, int *coords);
+
+/**
+ * The rank at `coords` (wrapped in periodic dimensions).
+ */
+int MPI_Cart_rank(MPI_Comm comm, const int *coords, int *rank);
+
+/**
+ * The coordinates of `rank`.
+ */
+int MPI_Cart_coords(MPI_Comm comm, int rank, int maxdims, int *coords);
+
+/**
+ * The ranks `disp` steps before and after this process along `direction`, MPI_PROC_NULL off a
+ */
+int MPI_Cart_shift(MPI_Comm comm, int direction, int disp, int *rank_source, int *rank_dest);
+
+/**
+ * The sub-grid that keeps the dimensions marked in `remain_dims` (collective).
+ */
+int MPI_Cart_sub(MPI_Comm comm, const int *remain_dims, MPI_Comm *newcomm);
+
+/**
+ * The rank this process would have in the grid (its rank, when it fits; no reordering).
+ */
+int MPI_Cart_map(MPI_Comm comm, int ndims, const int *dims, const int *periods, int *newrank);
+
+/**
+ * The number of dimensions of a Cartesian topology.
+ */
+int MPI_Cartdim_get(MPI_Comm comm, int *ndims);
+
+/**
+ * A communicator with a graph topology over the first `nnodes` processes of `comm_old`;
+ */
+int MPI_Graph_create(MPI_Comm comm_old, int nnodes, const int *index, const int *edges, int reorder, MPI_Comm *comm_graph);
+
+/**
+ * The index and edge arrays of a graph topology.
+ */
+int MPI_Graph_get(MPI_Comm comm, int maxindex, int maxedges, int *index, int *edges);
+
+/**
+ * The number of nodes and edges of a graph topology.
+ */
+int MPI_Graphdims_get(MPI_Comm comm, int *nnodes, int *nedges);
+
+/**
+ * The number of neighbours of `rank` in a graph topology.
+ */
+int MPI_Graph_neighbors_count(MPI_Comm comm, int rank, int *nneighbors);
+
+/**
+ * The neighbours of `rank` in a graph topology (at most `maxneighbors` of them).
+ */
+int MPI_Graph_neighbors(MPI_Comm comm, int rank, int maxneighbors, int *neighbors);
+
+/**
+ * The rank this process would have in the graph (its rank, when it fits).
+ */
+int MPI_Graph_map(MPI_Comm comm, int nnodes, const int *index, const int *edges, int *newrank);
+
+/**
+ * MPI_CART, MPI_GRAPH or MPI_UNDEFINED.
+ */
+int MPI_Topo_test(MPI_Comm comm, int *status);
+
 /* Profiling interface: every MPI_ function under the name PMPI_. */
+int PMPI_Keyval_create(MPI_Copy_function copy_fn, MPI_Delete_function delete_fn, int *keyval, void *extra_state);
+int PMPI_Comm_create_keyval(MPI_Comm_copy_attr_function comm_copy_attr_fn, MPI_Comm_delete_attr_function comm_delete_attr_fn, int *comm_keyval, void *extra_state);
+int PMPI_Keyval_free(int *keyval);
+int PMPI_Comm_free_keyval(int *comm_keyval);
+int PMPI_Attr_put(MPI_Comm comm, int keyval, void *attribute_val);
+int PMPI_Comm_set_attr(MPI_Comm comm, int comm_keyval, void *attribute_val);
+int PMPI_Attr_get(MPI_Comm comm, int keyval, void *attribute_val, int *flag);
+int PMPI_Comm_get_attr(MPI_Comm comm, int comm_keyval, void *attribute_val, int *flag);
+int PMPI_Attr_delete(MPI_Comm comm, int keyval);
+int PMPI_Comm_delete_attr(MPI_Comm comm, int comm_keyval);
 int PMPI_Bcast(void *buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm);
 int PMPI_Gather(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm);
 int PMPI_Gatherv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf, const int *recvcounts, const int *displs, MPI_Datatype recvtype, int root, MPI_Comm comm);
@@ -940,6 +1255,16 @@ int PMPI_Comm_rank(MPI_Comm comm, int *rank);
 int PMPI_Comm_size(MPI_Comm comm, int *size);
 int PMPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm);
 int PMPI_Comm_free(MPI_Comm *comm);
+int PMPI_Comm_create(MPI_Comm comm, MPI_Group group, MPI_Comm *newcomm);
+int PMPI_Comm_split(MPI_Comm comm, int color, int key, MPI_Comm *newcomm);
+int PMPI_Comm_compare(MPI_Comm comm1, MPI_Comm comm2, int *result);
+int PMPI_Comm_test_inter(MPI_Comm comm, int *flag);
+int PMPI_Comm_remote_size(MPI_Comm comm, int *size);
+int PMPI_Comm_remote_group(MPI_Comm comm, MPI_Group *group);
+int PMPI_Intercomm_create(MPI_Comm local_comm, int local_leader, MPI_Comm peer_comm, int remote_leader, int tag, MPI_Comm *newintercomm);
+int PMPI_Intercomm_merge(MPI_Comm intercomm, int high, MPI_Comm *newintracomm);
+int PMPI_Comm_set_name(MPI_Comm comm, const char *comm_name);
+int PMPI_Comm_get_name(MPI_Comm comm, char *comm_name, int *resultlen);
 int PMPI_Barrier(MPI_Comm comm);
 int PMPI_Type_contiguous(int count, MPI_Datatype oldtype, MPI_Datatype *newtype);
 int PMPI_Type_vector(int count, int blocklength, int stride, MPI_Datatype oldtype, MPI_Datatype *newtype);
@@ -984,6 +1309,31 @@ int PMPI_Comm_get_errhandler(MPI_Comm comm, MPI_Errhandler *errhandler);
 int PMPI_Errhandler_free(MPI_Errhandler *errhandler);
 int PMPI_Error_string(int errorcode, char *string, int *resultlen);
 int PMPI_Error_class(int errorcode, int *errorclass);
+MPI_Comm PMPI_Comm_f2c(MPI_Fint comm);
+MPI_Fint PMPI_Comm_c2f(MPI_Comm comm);
+MPI_Group PMPI_Group_f2c(MPI_Fint group);
+MPI_Fint PMPI_Group_c2f(MPI_Group group);
+MPI_Datatype PMPI_Type_f2c(MPI_Fint datatype);
+MPI_Fint PMPI_Type_c2f(MPI_Datatype datatype);
+MPI_Op PMPI_Op_f2c(MPI_Fint op);
+MPI_Fint PMPI_Op_c2f(MPI_Op op);
+MPI_Request PMPI_Request_f2c(MPI_Fint request);
+MPI_Fint PMPI_Request_c2f(MPI_Request request);
+MPI_Errhandler PMPI_Errhandler_f2c(MPI_Fint errhandler);
+MPI_Fint PMPI_Errhandler_c2f(MPI_Errhandler errhandler);
+int PMPI_Comm_group(MPI_Comm comm, MPI_Group *group);
+int PMPI_Group_size(MPI_Group group, int *size);
+int PMPI_Group_rank(MPI_Group group, int *rank);
+int PMPI_Group_translate_ranks(MPI_Group group1, int n, const int *ranks1, MPI_Group group2, int *ranks2);
+int PMPI_Group_compare(MPI_Group group1, MPI_Group group2, int *result);
+int PMPI_Group_union(MPI_Group group1, MPI_Group group2, MPI_Group *newgroup);
+int PMPI_Group_intersection(MPI_Group group1, MPI_Group group2, MPI_Group *newgroup);
+int PMPI_Group_difference(MPI_Group group1, MPI_Group group2, MPI_Group *newgroup);
+int PMPI_Group_incl(MPI_Group group, int n, const int *ranks, MPI_Group *newgroup);
+int PMPI_Group_excl(MPI_Group group, int n, const int *ranks, MPI_Group *newgroup);
+int PMPI_Group_range_incl(MPI_Group group, int n, int (*ranges)[3], MPI_Group *newgroup);
+int PMPI_Group_range_excl(MPI_Group group, int n, int (*ranges)[3], MPI_Group *newgroup);
+int PMPI_Group_free(MPI_Group *group);
 int PMPI_Init(int *argc, char ***argv);
 int PMPI_Init_thread(int *argc, char ***argv, int required, int *provided);
 int PMPI_Query_thread(int *provided);
@@ -1035,32 +1385,36 @@ int PMPI_Iprobe(int source, int tag, MPI_Comm comm, int *flag, MPI_Status *statu
 int PMPI_Get_count(const MPI_Status *status, MPI_Datatype datatype, int *count);
 int PMPI_Buffer_attach(void *buffer, int size);
 int PMPI_Buffer_detach(void *buffer, int *size);
+int PMPI_Cart_create(MPI_Comm comm_old, int ndims, const int *dims, const int *periods, int reorder, MPI_Comm *comm_cart);
+int PMPI_Dims_create(int nnodes, int ndims, int *dims);
+int PMPI_Cart_get(MPI_Comm comm, int maxdims, int *dims, int *periods, int *coords);
+int PMPI_Cart_rank(MPI_Comm comm, const int *coords, int *rank);
+int PMPI_Cart_coords(MPI_Comm comm, int rank, int maxdims, int *coords);
+int PMPI_Cart_shift(MPI_Comm comm, int direction, int disp, int *rank_source, int *rank_dest);
+int PMPI_Cart_sub(MPI_Comm comm, const int *remain_dims, MPI_Comm *newcomm);
+int PMPI_Cart_map(MPI_Comm comm, int ndims, const int *dims, const int *periods, int *newrank);
+int PMPI_Cartdim_get(MPI_Comm comm, int *ndims);
+int PMPI_Graph_create(MPI_Comm comm_old, int nnodes, const int *index, const int *edges, int reorder, MPI_Comm *comm_graph);
+int PMPI_Graph_get(MPI_Comm comm, int maxindex, int maxedges, int *index, int *edges);
+int PMPI_Graphdims_get(MPI_Comm comm, int *nnodes, int *nedges);
+int PMPI_Graph_neighbors_count(MPI_Comm comm, int rank, int *nneighbors);
+int PMPI_Graph_neighbors(MPI_Comm comm, int rank, int maxneighbors, int *neighbors);
+int PMPI_Graph_map(MPI_Comm comm, int nnodes, const int *index, const int *edges, int *newrank);
+int PMPI_Topo_test(MPI_Comm comm, int *status);
 
 /* Predefined attribute callbacks. */
 
 /* Handle conversions: MPI_Fint and the C handles are the same integers. */
-#define MPI_Comm_f2c(handle) ((MPI_Comm)(handle))
-#define MPI_Comm_c2f(handle) ((MPI_Fint)(handle))
 #define PMPI_Comm_f2c(handle) ((MPI_Comm)(handle))
 #define PMPI_Comm_c2f(handle) ((MPI_Fint)(handle))
-#define MPI_Type_f2c(handle) ((MPI_Datatype)(handle))
-#define MPI_Type_c2f(handle) ((MPI_Fint)(handle))
 #define PMPI_Type_f2c(handle) ((MPI_Datatype)(handle))
 #define PMPI_Type_c2f(handle) ((MPI_Fint)(handle))
-#define MPI_Group_f2c(handle) ((MPI_Group)(handle))
-#define MPI_Group_c2f(handle) ((MPI_Fint)(handle))
 #define PMPI_Group_f2c(handle) ((MPI_Group)(handle))
 #define PMPI_Group_c2f(handle) ((MPI_Fint)(handle))
-#define MPI_Request_f2c(handle) ((MPI_Request)(handle))
-#define MPI_Request_c2f(handle) ((MPI_Fint)(handle))
 #define PMPI_Request_f2c(handle) ((MPI_Request)(handle))
 #define PMPI_Request_c2f(handle) ((MPI_Fint)(handle))
-#define MPI_Op_f2c(handle) ((MPI_Op)(handle))
-#define MPI_Op_c2f(handle) ((MPI_Fint)(handle))
 #define PMPI_Op_f2c(handle) ((MPI_Op)(handle))
 #define PMPI_Op_c2f(handle) ((MPI_Fint)(handle))
-#define MPI_Errhandler_f2c(handle) ((MPI_Errhandler)(handle))
-#define MPI_Errhandler_c2f(handle) ((MPI_Fint)(handle))
 #define PMPI_Errhandler_f2c(handle) ((MPI_Errhandler)(handle))
 #define PMPI_Errhandler_c2f(handle) ((MPI_Fint)(handle))
 #define MPI_Info_f2c(handle) ((MPI_Info)(handle))

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use once_cell::sync::Lazy;
 
 use super::consts as c;
-use super::types::{MPI_Comm, MPI_Datatype, MPI_Errhandler, MPI_Request};
+use super::types::{MPI_Comm, MPI_Datatype, MPI_Errhandler, MPI_Group, MPI_Request};
 use crate::core::datatype::Datatype;
 use crate::core::error::{MpiError, Result};
 use crate::runtime::types;
@@ -18,6 +18,10 @@ const BUILTIN: u32 = 0x4000_0000;
 const DIRECT: u32 = 0x8000_0000;
 const INDEX_MASK: u32 = 0x03ff_ffff;
 const OBJ_COMM: u32 = 1 << 26;
+const OBJ_GROUP: u32 = 2 << 26;
+const OBJ_KEYVAL: u32 = 9 << 26;
+/// Keyvals also carry the kind of object they attach to in bits 22-25 (communicator = 1).
+const KEYVAL_FOR_COMM: u32 = 1 << 22;
 const OBJ_DATATYPE: u32 = 3 << 26;
 const OBJ_ERRHANDLER: u32 = 5 << 26;
 const OBJ_REQUEST: u32 = 11 << 26;
@@ -68,6 +72,44 @@ pub fn errhandler(h: MPI_Errhandler) -> Result<u32> {
 
 pub fn errhandler_handle(i: u32) -> MPI_Errhandler {
     (if i < 2 { BUILTIN | OBJ_ERRHANDLER | i } else { DIRECT | OBJ_ERRHANDLER | i }) as i32
+}
+
+/// Table index of a group handle; MPI_GROUP_EMPTY is index 0.
+pub fn group(h: MPI_Group) -> Result<u32> {
+    if h == c::MPI_GROUP_NULL {
+        return Err(MpiError::new(c::MPI_ERR_GROUP, "Null group passed to function"));
+    }
+    match split(h) {
+        (k, 0) if k == BUILTIN | OBJ_GROUP => Ok(0),
+        (k, i) if k == DIRECT | OBJ_GROUP && i > 0 => Ok(i),
+        _ => Err(MpiError::new(c::MPI_ERR_GROUP, format!("Invalid group (handle {h:#x})"))),
+    }
+}
+
+pub fn group_handle(i: u32) -> MPI_Group {
+    (if i == 0 { BUILTIN | OBJ_GROUP } else { DIRECT | OBJ_GROUP | i }) as i32
+}
+
+/// A communicator keyval: one of the predefined keys (kept as its C value) or a created one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyval {
+    Predefined(i32),
+    User(u32),
+}
+
+pub fn keyval(h: i32) -> Result<Keyval> {
+    let u = h as u32;
+    if u & 0xfc00_0000 == BUILTIN | OBJ_KEYVAL && h != c::MPI_KEYVAL_INVALID {
+        return Ok(Keyval::Predefined(h));
+    }
+    if u & !(INDEX_MASK >> 4) == DIRECT | OBJ_KEYVAL | KEYVAL_FOR_COMM {
+        return Ok(Keyval::User(u & (INDEX_MASK >> 4)));
+    }
+    Err(MpiError::new(c::MPI_ERR_KEYVAL, format!("Invalid keyval (handle {h:#x})")))
+}
+
+pub fn keyval_handle(i: u32) -> i32 {
+    (DIRECT | OBJ_KEYVAL | KEYVAL_FOR_COMM | i) as i32
 }
 
 /// The predefined datatypes: (handle, bytes, alignment of the value part for pair types

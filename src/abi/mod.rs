@@ -19,12 +19,15 @@ pub mod comm;
 pub mod consts;
 pub mod datatype;
 pub mod errh;
+pub mod f2c;
 /// cbindgen:ignore
 pub mod fortran;
+pub mod group;
 pub mod handle;
 pub mod init;
 pub mod op;
 pub mod p2p;
+pub mod topo;
 pub mod types;
 
 pub use attr::*;
@@ -32,9 +35,12 @@ pub use coll::*;
 pub use comm::*;
 pub use datatype::*;
 pub use errh::*;
+pub use f2c::*;
+pub use group::*;
 pub use init::*;
 pub use op::*;
 pub use p2p::*;
+pub use topo::*;
 
 use std::ffi::c_int;
 use std::panic::{AssertUnwindSafe, catch_unwind};

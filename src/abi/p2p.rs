@@ -81,7 +81,7 @@ unsafe fn make_send(
 ) -> Result<u32> {
     args::count(count)?;
     args::send_tag(tag)?;
-    args::dest(dest, rt.comm(ci)?.size())?;
+    args::dest(dest, rt.comm(ci)?.peer_size())?;
     // SAFETY: forwarded from this function's contract.
     let ub = unsafe { user_buffer(buf, count, datatype)? };
     rt.new_send(ci, dest, tag, Buf::User(ub), mode, Half::P2p)
@@ -102,7 +102,7 @@ unsafe fn make_recv(
 ) -> Result<u32> {
     args::count(count)?;
     args::recv_tag(tag)?;
-    args::source(source, rt.comm(ci)?.size())?;
+    args::source(source, rt.comm(ci)?.peer_size())?;
     // SAFETY: forwarded from this function's contract.
     let ub = unsafe { user_buffer(buf, count, datatype)? };
     rt.new_recv(ci, source, tag, Buf::User(ub), Half::P2p)
@@ -498,7 +498,7 @@ pub unsafe extern "C" fn MPI_Sendrecv_replace(
         let ci = handle::comm(comm)?;
         let (st, d) = runtime::with(|rt| {
             args::recv_tag(recvtag)?;
-            args::source(source, rt.comm(ci)?.size())?;
+            args::source(source, rt.comm(ci)?.peer_size())?;
             // SAFETY: the buffer stays valid for this blocking call.
             let sid = unsafe { make_send(rt, buf, count, datatype, dest, sendtag, ci, SendMode::Standard)? };
             // SAFETY: as above; the view is only written after the send has completed.
@@ -959,7 +959,7 @@ pub unsafe extern "C" fn MPI_Test_cancelled(status: *const MPI_Status, flag: *mu
 /// Probe arguments shared by MPI_Probe and MPI_Iprobe.
 fn probe_args(rt: &Runtime, ci: u32, source: c_int, tag: c_int) -> Result<()> {
     args::recv_tag(tag)?;
-    args::source(source, rt.comm(ci)?.size())
+    args::source(source, rt.comm(ci)?.peer_size())
 }
 
 /// Blocks until a matching message can be received, without receiving it.

@@ -9,6 +9,8 @@
 pub mod comm;
 pub mod datatype;
 pub mod error;
+pub mod group;
 pub mod idhash;
 pub mod matching;
 pub mod op;
+pub mod topo;

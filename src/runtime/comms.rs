@@ -1,9 +1,13 @@
 //! Communicator and error-handler tables, and communicator creation.
 
+use std::sync::Arc;
+
 use crate::core::comm::Group;
 use crate::core::error::{MpiError, Result};
+use crate::core::topo::Topology;
 
 use super::Runtime;
+use super::p2p::Half;
 
 /// Table index of MPI_COMM_WORLD and MPI_COMM_SELF.
 pub const WORLD: u32 = 0;
@@ -21,15 +25,55 @@ pub struct Comm {
     /// Index in the error-handler table.
     pub errhandler: u32,
     pub name: String,
+    /// The remote group of an intercommunicator; `None` for an intracommunicator.
+    pub remote: Option<Group>,
+    /// The Cartesian or graph topology attached at creation.
+    pub topo: Option<Arc<Topology>>,
+    /// Cached attributes as (keyval index, value), in the order they were first set.
+    pub attrs: Vec<(u32, usize)>,
 }
 
 impl Comm {
     pub fn new(id: u32, group: Group, rank: u32, name: &str) -> Comm {
-        Comm { id, group, rank, errhandler: ERRORS_ARE_FATAL, name: name.to_string() }
+        Comm {
+            id,
+            group,
+            rank,
+            errhandler: ERRORS_ARE_FATAL,
+            name: name.to_string(),
+            remote: None,
+            topo: None,
+            attrs: Vec::new(),
+        }
     }
 
+    /// Size of the local group (`MPI_Comm_size`).
     pub fn size(&self) -> u32 {
         self.group.size()
+    }
+
+    pub fn is_inter(&self) -> bool {
+        self.remote.is_some()
+    }
+
+    /// The group point-to-point ranks name: the remote group of an intercommunicator, else
+    /// the communicator's own group.
+    pub fn peer_group(&self) -> &Group {
+        self.remote.as_ref().unwrap_or(&self.group)
+    }
+
+    /// Number of valid destination and source ranks for point-to-point calls.
+    pub fn peer_size(&self) -> u32 {
+        self.peer_group().size()
+    }
+
+    /// The group that ranks of an operation on `half` name: collective traffic (`Coll`) stays
+    /// in the local group, the rest addresses the peer group.
+    pub fn group_for(&self, half: Half) -> &Group {
+        match half {
+            Half::Coll => &self.group,
+            Half::P2p | Half::CollRemote => self.peer_group(),
+        }
     }
 }
 
@@ -154,30 +198,53 @@ impl Runtime {
         self.comms.get(i).ok_or_else(|| MpiError::new(crate::abi::consts::MPI_ERR_COMM, "Invalid communicator: it was freed"))
     }
 
-    /// Agrees on a context id free at every member of `parent` (a collective call).
+    /// Agrees on a context id free at every member of `parent` (a collective call over the
+    /// local group; see `agree_inter` for both groups of an intercommunicator).
     pub fn agree_context(&mut self, parent: u32) -> Result<u32> {
-        let mask = self.ctx_pool.mask();
-        let common = self.allreduce_band(parent, mask)?;
-        let id = self.ctx_pool.take_lowest(&common).ok_or_else(|| {
-            MpiError::other(format!("Too many communicators: all {} context ids are in use", crate::core::comm::MAX_CONTEXTS))
-        })?;
-        Ok(id)
+        let common = self.agree_common(parent)?;
+        self.take_context(&common)
     }
 
-    /// MPI_Comm_dup: same group, new context, same error handler.
+    /// The AND of the free-id sets of `parent`'s local group, known to every member.
+    pub fn agree_common(&mut self, parent: u32) -> Result<Vec<u64>> {
+        let mask = self.ctx_pool.mask();
+        self.allreduce_band(parent, mask)
+    }
+
+    /// Takes the lowest id of an agreed set.
+    pub fn take_context(&mut self, common: &[u64]) -> Result<u32> {
+        self.ctx_pool.take_lowest(common).ok_or_else(|| {
+            MpiError::other(format!("Too many communicators: all {} context ids are in use", crate::core::comm::MAX_CONTEXTS))
+        })
+    }
+
+    /// MPI_Comm_dup: same groups and topology, new context, same error handler. Attributes
+    /// are copied by `attrs::comm_dup`, which calls the copy callbacks.
     pub fn comm_dup(&mut self, i: u32) -> Result<u32> {
         let old = self.comm(i)?.clone();
-        let id = self.agree_context(i)?;
+        let id = if old.is_inter() { self.agree_inter(i)? } else { self.agree_context(i)? };
         self.errhandlers.attach(old.errhandler);
-        Ok(self.comms.insert(Comm { id, name: String::new(), ..old }))
+        Ok(self.comms.insert(Comm { id, name: String::new(), attrs: Vec::new(), ..old }))
     }
 
-    /// MPI_Comm_free.
+    /// A new communicator derived from `parent`: the parent's error handler, no name.
+    pub fn insert_derived(&mut self, parent: u32, mut c: Comm) -> Result<u32> {
+        let eh = self.comm(parent)?.errhandler;
+        self.errhandlers.attach(eh);
+        c.errhandler = eh;
+        Ok(self.comms.insert(c))
+    }
+
+    /// MPI_Comm_free without the delete callbacks (`attrs::comm_free` runs those first):
+    /// drops the attributes' hold on their keyvals and returns the context id.
     pub fn comm_free(&mut self, i: u32) -> Result<()> {
         if i == WORLD || i == SELF {
             return Err(MpiError::new(crate::abi::consts::MPI_ERR_COMM, "Cannot free a predefined communicator"));
         }
         let c = self.comms.remove(i).ok_or_else(|| MpiError::new(crate::abi::consts::MPI_ERR_COMM, "Invalid communicator"))?;
+        for &(k, _) in &c.attrs {
+            self.keyvals.release(k);
+        }
         self.errhandlers.detach(c.errhandler);
         self.ctx_pool.release(c.id);
         self.matching.forget_context_if_idle(crate::core::comm::p2p_context(c.id));

@@ -8,10 +8,13 @@
 //! gets `MPI_ERR_INTERN` instead of a deadlock.
 #![forbid(unsafe_code)]
 
+pub mod attrs;
 pub mod bootstrap;
 pub mod coll;
 pub mod comms;
 pub mod config;
+pub mod construct;
+pub mod groups;
 pub mod p2p;
 pub mod progress;
 pub mod requests;
@@ -30,7 +33,9 @@ use crate::core::matching::Matching;
 use crate::transport::shm::ShmTransport;
 use crate::transport::wire::Header;
 use bootstrap::{Boot, JobInfo};
+use attrs::Keyvals;
 use comms::{Comm, Comms, Errhandlers};
+use groups::Groups;
 use config::Config;
 use requests::Requests;
 
@@ -84,6 +89,8 @@ pub struct Runtime {
     pub errhandlers: Errhandlers,
     pub ctx_pool: ContextPool,
     pub bsend: Option<BsendBuffer>,
+    pub groups: Groups,
+    pub keyvals: Keyvals,
 }
 
 const UNINIT: u8 = 0;
@@ -166,6 +173,8 @@ pub fn init() -> Result<()> {
         errhandlers,
         ctx_pool: ContextPool::default(),
         bsend: None,
+        groups: Groups::default(),
+        keyvals: Keyvals::default(),
     };
     *guard.borrow_mut() = Some(rt);
     PHASE.store(RUNNING, Ordering::Release);
@@ -174,6 +183,7 @@ pub fn init() -> Result<()> {
 
 /// Ends MPI: synchronizes with the other ranks, tells the launcher, releases the segment.
 pub fn finalize() -> Result<()> {
+    attrs::finalize_self()?;
     with(|rt| {
         rt.barrier(comms::WORLD)?;
         rt.shm.unlink_own();

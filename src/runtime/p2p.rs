@@ -23,11 +23,17 @@ use super::{BsendBuffer, OnSent, Pending, Runtime, Unexpected};
 /// better read straight into place).
 const SCATTER_MIN_RUN: usize = 2048;
 
-/// Which half of a communicator's contexts an operation uses.
+/// Which half of a communicator's contexts an operation uses, and so which group its ranks
+/// name. On an intercommunicator, `P2p` ranks are remote ranks (MPI-1.2 section 5.6) while
+/// `Coll` stays inside the local group, so the collective code runs unchanged on either kind;
+/// `CollRemote` is the library's own traffic to the remote group (the two leaders agreeing on
+/// a context id). Local and remote members are different processes and library receives
+/// always name their source, so `Coll` and `CollRemote` share the collective context.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Half {
     P2p,
     Coll,
+    CollRemote,
 }
 
 impl Runtime {
@@ -35,7 +41,7 @@ impl Runtime {
         let id = self.comm(comm)?.id;
         Ok(match half {
             Half::P2p => p2p_context(id),
-            Half::Coll => coll_context(id),
+            Half::Coll | Half::CollRemote => coll_context(id),
         })
     }
 
@@ -47,7 +53,7 @@ impl Runtime {
             return Ok(self.reqs.insert(r));
         }
         let cm = self.comm(comm)?;
-        let world = cm.group.world(dest as u32);
+        let world = cm.group_for(half).world(dest as u32);
         let context = self.context(comm, half)?;
         let s = SendState { dest: world, context, tag, mode, buf, stage: SendStage::Idle, bsend_bytes: 0 };
         Ok(self.reqs.insert(Request::new(Body::Send(s), comm)))
@@ -88,7 +94,7 @@ impl Runtime {
             return Ok(self.reqs.insert(r));
         }
         let cm = self.comm(comm)?;
-        let group = cm.group.clone();
+        let group = cm.group_for(half).clone();
         let pattern = Pattern {
             context: self.context(comm, half)?,
             src: if src == c::MPI_ANY_SOURCE { None } else { Some(group.world(src as u32)) },
@@ -601,9 +607,10 @@ impl Runtime {
     /// The oldest unexpected message matching, as a status (MPI_Iprobe after progress).
     pub fn probe_unexpected(&self, comm: u32, src: i32, tag: i32) -> Result<Option<Status>> {
         let cm = self.comm(comm)?;
+        let group = cm.peer_group();
         let pat = Pattern {
             context: p2p_context(cm.id),
-            src: if src == c::MPI_ANY_SOURCE { None } else { Some(cm.group.world(src as u32)) },
+            src: if src == c::MPI_ANY_SOURCE { None } else { Some(group.world(src as u32)) },
             tag: if tag == c::MPI_ANY_TAG { None } else { Some(tag) },
         };
         Ok(self.matching.peek(&pat).map(|(env, u)| {
@@ -612,7 +619,7 @@ impl Runtime {
                 Unexpected::Rts { header } => header.msg_len as usize,
             };
             Status {
-                source: cm.group.rank_of(env.src).map(|r| r as i32).unwrap_or(c::MPI_ANY_SOURCE),
+                source: group.rank_of(env.src).map(|r| r as i32).unwrap_or(c::MPI_ANY_SOURCE),
                 tag: env.tag,
                 bytes,
                 cancelled: false,

@@ -7,14 +7,22 @@
 //! library that wraps `MPI_X` in C does not see Fortran calls twice.
 
 use core::ffi::{c_char, c_int, c_void};
+use std::ffi::CString;
 
-use crate::abi::consts::{MPI_ERR_IN_STATUS, MPI_MAX_ERROR_STRING, MPI_MAX_LIBRARY_VERSION_STRING, MPI_MAX_PROCESSOR_NAME, MPI_SUCCESS, MPI_UNDEFINED};
+use crate::abi::consts::{
+    MPI_ERR_IN_STATUS, MPI_MAX_ERROR_STRING, MPI_MAX_LIBRARY_VERSION_STRING, MPI_MAX_OBJECT_NAME, MPI_MAX_PROCESSOR_NAME,
+    MPI_SUCCESS, MPI_UNDEFINED,
+};
 use crate::abi::fortran::{status_out, statuses_out};
-use crate::abi::types::{MPI_Aint, MPI_Errhandler, MPI_Fint, MPI_Handler_function, MPI_Request, MPI_Status};
+use crate::abi::types::{
+    MPI_Aint, MPI_Comm, MPI_Copy_function, MPI_Delete_function, MPI_Errhandler, MPI_Fint, MPI_Handler_function,
+    MPI_Request, MPI_Status,
+};
 use crate::abi::{
-    PMPI_Buffer_detach, PMPI_Comm_create_errhandler, PMPI_Errhandler_create, PMPI_Error_string,
-    PMPI_Get_library_version, PMPI_Get_processor_name, PMPI_Init, PMPI_Init_thread, PMPI_Testany, PMPI_Testsome,
-    PMPI_Waitany, PMPI_Waitsome,
+    PMPI_Attr_get, PMPI_Attr_put, PMPI_Buffer_detach, PMPI_Comm_create_errhandler, PMPI_Comm_create_keyval,
+    PMPI_Comm_get_attr, PMPI_Comm_get_name, PMPI_Comm_set_attr, PMPI_Comm_set_name, PMPI_Errhandler_create,
+    PMPI_Error_string, PMPI_Get_library_version, PMPI_Get_processor_name, PMPI_Init, PMPI_Init_thread,
+    PMPI_Keyval_create, PMPI_Testany, PMPI_Testsome, PMPI_Waitany, PMPI_Waitsome,
 };
 
 /// Length of a Fortran CHARACTER argument, passed by value after the last argument (gfortran 8
@@ -34,6 +42,19 @@ unsafe fn put_string(src: &[u8], dst: *mut c_char, dst_len: FortranLen) {
     let dst = unsafe { core::slice::from_raw_parts_mut(dst.cast::<u8>(), dst_len) };
     dst[..n].copy_from_slice(&src[..n]);
     dst[n..].fill(b' ');
+}
+
+/// The CHARACTER argument `src` of length `len` as a C string: trailing blanks go, as does
+/// anything from a NUL on.
+///
+/// # Safety
+/// `src` must be valid for reads of `len` bytes.
+unsafe fn get_string(src: *const c_char, len: FortranLen) -> CString {
+    // SAFETY: the caller guarantees len readable bytes at src.
+    let bytes = unsafe { core::slice::from_raw_parts(src.cast::<u8>(), len) };
+    let bytes = bytes.split(|&b| b == 0).next().unwrap_or(&[]);
+    let end = bytes.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
+    CString::new(&bytes[..end]).expect("no NUL left")
 }
 
 /// Calls `get(buf, &mut len)` with a C buffer of `cap` bytes and hands the string to Fortran.
@@ -222,6 +243,49 @@ pub unsafe extern "C" fn mpi_op_create_(
 // =============================================================================================
 // Names
 
+/// `MPI_COMM_SET_NAME(COMM, COMM_NAME, IERROR)`.
+///
+/// # Safety
+/// Called from Fortran: COMM_NAME has `name_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mpi_comm_set_name_(
+    comm: *const MPI_Comm,
+    comm_name: *const c_char,
+    ierror: *mut MPI_Fint,
+    name_len: FortranLen,
+) {
+    // SAFETY: COMM is an INTEGER passed by reference.
+    let comm = unsafe { *comm };
+    // SAFETY: COMM_NAME is a CHARACTER of name_len bytes.
+    let name = unsafe { get_string(comm_name, name_len) };
+    // SAFETY: name is a NUL-terminated string that outlives the call.
+    let rc = unsafe { PMPI_Comm_set_name(comm, name.as_ptr()) };
+    // SAFETY: IERROR is an INTEGER passed by reference.
+    unsafe { *ierror = rc };
+}
+
+/// `MPI_COMM_GET_NAME(COMM, COMM_NAME, RESULTLEN, IERROR)`.
+///
+/// # Safety
+/// Called from Fortran: COMM_NAME has `name_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mpi_comm_get_name_(
+    comm: *const MPI_Comm,
+    comm_name: *mut c_char,
+    resultlen: *mut MPI_Fint,
+    ierror: *mut MPI_Fint,
+    name_len: FortranLen,
+) {
+    // SAFETY: COMM is an INTEGER passed by reference.
+    let comm = unsafe { *comm };
+    let get = |buf: *mut c_char, len: *mut c_int| {
+        // SAFETY: buf has MPI_MAX_OBJECT_NAME bytes.
+        unsafe { PMPI_Comm_get_name(comm, buf, len) }
+    };
+    // SAFETY: COMM_NAME has name_len bytes; the C buffer has the size MPI requires.
+    unsafe { string_out(MPI_MAX_OBJECT_NAME, comm_name, name_len, resultlen, ierror, get) };
+}
+
 // =============================================================================================
 // Addresses. MPI-1's calls take and return INTEGER (4 bytes), MPI-2's INTEGER(KIND=8).
 
@@ -376,6 +440,312 @@ pub unsafe extern "C" fn mpi_buffer_detach_(buffer_addr: *mut c_void, size: *mut
     // SAFETY: IERROR is an INTEGER passed by reference.
     unsafe { *ierror = rc };
 }
+
+// =============================================================================================
+// Attributes
+//
+// A Fortran attribute is an INTEGER (MPI-1 calls) or INTEGER(KIND=MPI_ADDRESS_KIND) (MPI-2
+// calls); C keeps it in the `void *` slot, as MPICH does. Predefined keys are odd in C; Fortran's
+// mpif.h has the key plus one, and gets the value the C pointer points to.
+
+/// Builtin keyvals carry kind 0x19 in bits 26-31, as MPICH encodes them.
+fn fortran_predefined_key(keyval: MPI_Fint) -> Option<c_int> {
+    ((keyval as u32) & 0xfc00_0000 == 0x6400_0000 && keyval & 1 == 0).then(|| keyval - 1)
+}
+
+/// Reads an attribute for Fortran: `(flag, value)`, where a predefined key's value is the int
+/// its C pointer points to, and any other value is the pointer-sized integer itself.
+///
+/// # Safety
+/// Must be called with a valid attribute query.
+unsafe fn get_attr(keyval: MPI_Fint, get: impl FnOnce(c_int, *mut c_void, *mut c_int) -> c_int) -> (c_int, c_int, MPI_Aint) {
+    let predefined = fortran_predefined_key(keyval);
+    let mut value: *mut c_void = core::ptr::null_mut();
+    let mut flag: c_int = 0;
+    let rc = get(predefined.unwrap_or(keyval), (&raw mut value).cast(), &mut flag);
+    if rc != MPI_SUCCESS || flag == 0 {
+        return (rc, 0, 0);
+    }
+    let value = match predefined {
+        // SAFETY: MPI stores, for a predefined key, a pointer to an int it owns.
+        Some(_) if !value.is_null() => MPI_Aint::from(unsafe { *value.cast::<c_int>() }),
+        Some(_) => 0,
+        None => value as MPI_Aint,
+    };
+    (rc, flag, value)
+}
+
+/// `MPI_ATTR_PUT(COMM, KEYVAL, ATTRIBUTE_VAL, IERROR)`, all INTEGER.
+///
+/// # Safety
+/// Called from Fortran with INTEGER arguments.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mpi_attr_put_(
+    comm: *const MPI_Comm,
+    keyval: *const MPI_Fint,
+    attribute_val: *const MPI_Fint,
+    ierror: *mut MPI_Fint,
+) {
+    // SAFETY: Fortran passes every argument by reference to a live INTEGER.
+    let comm = unsafe { *comm };
+    // SAFETY: Fortran passes every argument by reference to a live INTEGER.
+    let keyval = unsafe { *keyval };
+    // SAFETY: Fortran passes every argument by reference to a live INTEGER.
+    let value = unsafe { *attribute_val };
+    let slot = core::ptr::without_provenance_mut::<c_void>(MPI_Aint::from(value) as usize);
+    // SAFETY: the value is stored, never dereferenced, by the library.
+    let rc = unsafe { PMPI_Attr_put(comm, keyval, slot) };
+    // SAFETY: IERROR is an INTEGER passed by reference.
+    unsafe { *ierror = rc };
+}
+
+/// `MPI_ATTR_GET(COMM, KEYVAL, ATTRIBUTE_VAL, FLAG, IERROR)`: ATTRIBUTE_VAL an INTEGER (the
+/// value, truncated), FLAG a LOGICAL.
+///
+/// # Safety
+/// Called from Fortran with INTEGER and LOGICAL arguments.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mpi_attr_get_(
+    comm: *const MPI_Comm,
+    keyval: *const MPI_Fint,
+    attribute_val: *mut MPI_Fint,
+    flag: *mut MPI_Fint,
+    ierror: *mut MPI_Fint,
+) {
+    // SAFETY: COMM and KEYVAL are INTEGERs passed by reference.
+    let comm = unsafe { *comm };
+    // SAFETY: COMM and KEYVAL are INTEGERs passed by reference.
+    let keyval = unsafe { *keyval };
+    let get = |k: c_int, v: *mut c_void, f: *mut c_int| {
+        // SAFETY: v and f point to live locals of get_attr.
+        unsafe { PMPI_Attr_get(comm, k, v, f) }
+    };
+    // SAFETY: the closure passes MPI a `void *` slot and an int flag, both live locals.
+    let (rc, found, value) = unsafe { get_attr(keyval, get) };
+    if rc == MPI_SUCCESS {
+        if found != 0 {
+            // SAFETY: ATTRIBUTE_VAL is an INTEGER passed by reference.
+            unsafe { *attribute_val = value as MPI_Fint };
+        }
+        // SAFETY: FLAG is a LOGICAL passed by reference.
+        unsafe { *flag = found };
+    }
+    // SAFETY: IERROR is an INTEGER passed by reference.
+    unsafe { *ierror = rc };
+}
+
+/// `MPI_COMM_SET_ATTR(COMM, COMM_KEYVAL, ATTRIBUTE_VAL, IERROR)`, ATTRIBUTE_VAL an
+/// INTEGER(KIND=MPI_ADDRESS_KIND).
+///
+/// # Safety
+/// Called from Fortran with the argument kinds above.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mpi_comm_set_attr_(
+    comm: *const MPI_Comm,
+    comm_keyval: *const MPI_Fint,
+    attribute_val: *const MPI_Aint,
+    ierror: *mut MPI_Fint,
+) {
+    // SAFETY: Fortran passes every argument by reference to a live variable.
+    let comm = unsafe { *comm };
+    // SAFETY: Fortran passes every argument by reference to a live variable.
+    let keyval = unsafe { *comm_keyval };
+    // SAFETY: Fortran passes every argument by reference to a live variable.
+    let value = unsafe { *attribute_val };
+    let slot = core::ptr::without_provenance_mut::<c_void>(value as usize);
+    // SAFETY: the value is stored, never dereferenced, by the library.
+    let rc = unsafe { PMPI_Comm_set_attr(comm, keyval, slot) };
+    // SAFETY: IERROR is an INTEGER passed by reference.
+    unsafe { *ierror = rc };
+}
+
+/// `MPI_COMM_GET_ATTR(COMM, COMM_KEYVAL, ATTRIBUTE_VAL, FLAG, IERROR)`, ATTRIBUTE_VAL an
+/// INTEGER(KIND=MPI_ADDRESS_KIND), FLAG a LOGICAL.
+///
+/// # Safety
+/// Called from Fortran with the argument kinds above.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mpi_comm_get_attr_(
+    comm: *const MPI_Comm,
+    comm_keyval: *const MPI_Fint,
+    attribute_val: *mut MPI_Aint,
+    flag: *mut MPI_Fint,
+    ierror: *mut MPI_Fint,
+) {
+    // SAFETY: COMM and COMM_KEYVAL are INTEGERs passed by reference.
+    let comm = unsafe { *comm };
+    // SAFETY: COMM and COMM_KEYVAL are INTEGERs passed by reference.
+    let keyval = unsafe { *comm_keyval };
+    let get = |k: c_int, v: *mut c_void, f: *mut c_int| {
+        // SAFETY: v and f point to live locals of get_attr.
+        unsafe { PMPI_Comm_get_attr(comm, k, v, f) }
+    };
+    // SAFETY: the closure passes MPI a `void *` slot and an int flag, both live locals.
+    let (rc, found, value) = unsafe { get_attr(keyval, get) };
+    if rc == MPI_SUCCESS {
+        if found != 0 {
+            // SAFETY: ATTRIBUTE_VAL is an INTEGER(KIND=8) passed by reference.
+            unsafe { *attribute_val = value };
+        }
+        // SAFETY: FLAG is a LOGICAL passed by reference.
+        unsafe { *flag = found };
+    }
+    // SAFETY: IERROR is an INTEGER passed by reference.
+    unsafe { *ierror = rc };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keyvals with Fortran callbacks. Fortran's copy and delete procedures take every argument by
+// reference and return through IERROR, so the library's C callbacks are trampolines that
+// find the Fortran procedures in `extra_state`, which points to a `FortranKeyval`. The record
+// lives as long as the process: MPI_KEYVAL_FREE does not say whether attributes still use it.
+
+/// MPI-1 `COPY_FN(OLDCOMM, KEYVAL, EXTRA_STATE, ATTRIBUTE_VAL_IN, ATTRIBUTE_VAL_OUT, FLAG,
+/// IERR)` (all INTEGER but the LOGICAL FLAG); MPI-2's has INTEGER(KIND=MPI_ADDRESS_KIND)
+/// EXTRA_STATE and values, hence the `W` parameter.
+type FortranCopy<W> = unsafe extern "C" fn(
+    oldcomm: *mut MPI_Fint,
+    keyval: *mut MPI_Fint,
+    extra_state: *mut W,
+    attribute_val_in: *mut W,
+    attribute_val_out: *mut W,
+    flag: *mut MPI_Fint,
+    ierror: *mut MPI_Fint,
+);
+
+/// `DELETE_FN(COMM, KEYVAL, ATTRIBUTE_VAL, EXTRA_STATE, IERR)`.
+type FortranDelete<W> =
+    unsafe extern "C" fn(comm: *mut MPI_Fint, keyval: *mut MPI_Fint, attribute_val: *mut W, extra_state: *mut W, ierror: *mut MPI_Fint);
+
+/// An attribute word as Fortran sees it: INTEGER or INTEGER(KIND=MPI_ADDRESS_KIND).
+trait Word: Copy + Default {
+    fn from_ptr(p: *mut c_void) -> Self;
+    fn to_ptr(self) -> *mut c_void;
+}
+
+impl Word for MPI_Fint {
+    fn from_ptr(p: *mut c_void) -> Self {
+        p as MPI_Aint as MPI_Fint
+    }
+    fn to_ptr(self) -> *mut c_void {
+        core::ptr::without_provenance_mut(MPI_Aint::from(self) as usize)
+    }
+}
+
+impl Word for MPI_Aint {
+    fn from_ptr(p: *mut c_void) -> Self {
+        p as MPI_Aint
+    }
+    fn to_ptr(self) -> *mut c_void {
+        core::ptr::without_provenance_mut(self as usize)
+    }
+}
+
+struct FortranKeyval<W> {
+    copy: Option<FortranCopy<W>>,
+    delete: Option<FortranDelete<W>>,
+    extra_state: W,
+}
+
+unsafe extern "C" fn copy_trampoline<W: Word>(
+    oldcomm: MPI_Comm,
+    keyval: c_int,
+    extra_state: *mut c_void,
+    attribute_val_in: *mut c_void,
+    attribute_val_out: *mut c_void,
+    flag: *mut c_int,
+) -> c_int {
+    // SAFETY: extra_state is the leaked FortranKeyval<W> this trampoline was registered with.
+    let record = unsafe { &*extra_state.cast::<FortranKeyval<W>>() };
+    let Some(copy) = record.copy else {
+        // SAFETY: MPI passes a valid flag pointer.
+        unsafe { *flag = 0 };
+        return MPI_SUCCESS;
+    };
+    let (mut comm, mut key, mut extra) = (oldcomm, keyval, record.extra_state);
+    let (mut val_in, mut val_out) = (W::from_ptr(attribute_val_in), W::default());
+    let (mut fflag, mut ierror): (MPI_Fint, MPI_Fint) = (0, MPI_SUCCESS);
+    // SAFETY: the Fortran procedure takes these seven references, all live locals.
+    unsafe { copy(&mut comm, &mut key, &mut extra, &mut val_in, &mut val_out, &mut fflag, &mut ierror) };
+    if ierror == MPI_SUCCESS && fflag != 0 {
+        // SAFETY: MPI passes in attribute_val_out the `void *` slot of the new attribute.
+        unsafe { *attribute_val_out.cast::<*mut c_void>() = val_out.to_ptr() };
+    }
+    // SAFETY: MPI passes a valid flag pointer.
+    unsafe { *flag = c_int::from(fflag != 0) };
+    ierror
+}
+
+unsafe extern "C" fn delete_trampoline<W: Word>(
+    comm: MPI_Comm,
+    keyval: c_int,
+    attribute_val: *mut c_void,
+    extra_state: *mut c_void,
+) -> c_int {
+    // SAFETY: extra_state is the leaked FortranKeyval<W> this trampoline was registered with.
+    let record = unsafe { &*extra_state.cast::<FortranKeyval<W>>() };
+    let Some(delete) = record.delete else { return MPI_SUCCESS };
+    let (mut comm, mut key, mut extra, mut value) = (comm, keyval, record.extra_state, W::from_ptr(attribute_val));
+    let mut ierror: MPI_Fint = MPI_SUCCESS;
+    // SAFETY: the Fortran procedure takes these five references, all live locals.
+    unsafe { delete(&mut comm, &mut key, &mut value, &mut extra, &mut ierror) };
+    ierror
+}
+
+/// Registers the Fortran procedures and returns the C callbacks and extra_state for them.
+fn fortran_keyval<W: Word + 'static>(
+    copy: Option<FortranCopy<W>>,
+    delete: Option<FortranDelete<W>>,
+    extra_state: W,
+) -> (MPI_Copy_function, MPI_Delete_function, *mut c_void) {
+    let record = Box::new(FortranKeyval { copy, delete, extra_state });
+    (copy_trampoline::<W>, delete_trampoline::<W>, Box::into_raw(record).cast())
+}
+
+/// `MPI_KEYVAL_CREATE(COPY_FN, DELETE_FN, KEYVAL, EXTRA_STATE, IERROR)`.
+///
+/// # Safety
+/// Called from Fortran with two EXTERNAL procedures of the MPI-1 shapes and INTEGERs.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mpi_keyval_create_(
+    copy_fn: Option<FortranCopy<MPI_Fint>>,
+    delete_fn: Option<FortranDelete<MPI_Fint>>,
+    keyval: *mut MPI_Fint,
+    extra_state: *const MPI_Fint,
+    ierror: *mut MPI_Fint,
+) {
+    // SAFETY: EXTRA_STATE is an INTEGER passed by reference.
+    let extra_state = unsafe { *extra_state };
+    let (copy, delete, state) = fortran_keyval(copy_fn, delete_fn, extra_state);
+    // SAFETY: the trampolines match the C callback types; KEYVAL is an INTEGER.
+    let rc = unsafe { PMPI_Keyval_create(Some(copy), Some(delete), keyval, state) };
+    // SAFETY: IERROR is an INTEGER passed by reference.
+    unsafe { *ierror = rc };
+}
+
+/// `MPI_COMM_CREATE_KEYVAL(COMM_COPY_ATTR_FN, COMM_DELETE_ATTR_FN, COMM_KEYVAL, EXTRA_STATE,
+/// IERROR)`, EXTRA_STATE an INTEGER(KIND=MPI_ADDRESS_KIND).
+///
+/// # Safety
+/// Called from Fortran with two EXTERNAL procedures of the MPI-2 shapes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mpi_comm_create_keyval_(
+    comm_copy_attr_fn: Option<FortranCopy<MPI_Aint>>,
+    comm_delete_attr_fn: Option<FortranDelete<MPI_Aint>>,
+    comm_keyval: *mut MPI_Fint,
+    extra_state: *const MPI_Aint,
+    ierror: *mut MPI_Fint,
+) {
+    // SAFETY: EXTRA_STATE is an INTEGER(KIND=8) passed by reference.
+    let extra_state = unsafe { *extra_state };
+    let (copy, delete, state) = fortran_keyval(comm_copy_attr_fn, comm_delete_attr_fn, extra_state);
+    // SAFETY: the trampolines match the C callback types; COMM_KEYVAL is an INTEGER.
+    let rc = unsafe { PMPI_Comm_create_keyval(Some(copy), Some(delete), comm_keyval, state) };
+    // SAFETY: IERROR is an INTEGER passed by reference.
+    unsafe { *ierror = rc };
+}
+
+// The predefined Fortran callbacks (EXTERNAL in mpif.h), with Fortran's calling convention.
 
 /// Fortran `MPI_NULL_COPY_FN` and `MPI_COMM_NULL_COPY_FN`: the attribute is not copied.
 ///
