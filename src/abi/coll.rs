@@ -202,7 +202,7 @@ pub unsafe extern "C" fn MPI_Gather(
                 let n = args::count(recvcount)?;
                 let dt = committed_type(recvtype)?;
                 // SAFETY: MPI's rule: the root's receive buffer holds size * recvcount elements.
-                let r = unsafe { view(recvbuf, (n * size as usize).min(i32::MAX as usize) as c_int, recvtype)? };
+                let r = unsafe { view_of(recvbuf, n * size as usize, &dt, recvtype)? };
                 (Some(r), n * dt.size())
             } else {
                 (None, send.as_ref().map_or(0, |s| s.len()))
@@ -283,7 +283,7 @@ pub unsafe extern "C" fn MPI_Scatter(
                 let n = args::count(sendcount)?;
                 let dt = committed_type(sendtype)?;
                 // SAFETY: MPI's rule: the root's send buffer holds size * sendcount elements.
-                let s = unsafe { view(sendbuf, (n * size as usize).min(i32::MAX as usize) as c_int, sendtype)? };
+                let s = unsafe { view_of(sendbuf, n * size as usize, &dt, sendtype)? };
                 (Some(s), n * dt.size())
             } else {
                 (None, recv.as_ref().map_or(0, |r| r.len()))
@@ -355,9 +355,10 @@ pub unsafe extern "C" fn MPI_Allgather(
             // SAFETY: MPI's rule on the send buffer.
             let send = if ip { None } else { Some(unsafe { view(sendbuf, sendcount, sendtype)? }) };
             let n = args::count(recvcount)?;
-            let block = n * committed_type(recvtype)?.size();
+            let rdt = committed_type(recvtype)?;
+            let block = n * rdt.size();
             // SAFETY: MPI's rule: the receive buffer holds size * recvcount elements.
-            let recv = unsafe { view(recvbuf, (n * size as usize).min(i32::MAX as usize) as c_int, recvtype)? };
+            let recv = unsafe { view_of(recvbuf, n * size as usize, &rdt, recvtype)? };
             let local = match &send {
                 Some(s) => {
                     no_alias(sendbuf, recvbuf, block)?;
@@ -415,17 +416,20 @@ pub unsafe extern "C" fn MPI_Alltoall(
     let code = guarded("MPI_Alltoall", || {
         in_comm(comm, |rt, ci, size, _me| {
             let ip = in_place(sendbuf);
-            let total = |n: c_int| -> Result<c_int> { Ok((args::count(n)? * size as usize).min(i32::MAX as usize) as c_int) };
             let n = args::count(recvcount)?;
-            let block = n * committed_type(recvtype)?.size();
+            let rdt = committed_type(recvtype)?;
+            let block = n * rdt.size();
             // SAFETY: MPI's rule: the receive buffer holds size * recvcount elements.
-            let recv = unsafe { view(recvbuf, total(recvcount)?, recvtype)? };
+            let recv = unsafe { view_of(recvbuf, n * size as usize, &rdt, recvtype)? };
             // With MPI_IN_PLACE the data to send is a copy of what the receive buffer holds now.
             let scratch = ip.then(|| Scratch::of(&[&recv]));
             let send = match &scratch {
                 Some(s) => s.view(0, s.bytes.len()),
-                // SAFETY: MPI's rule: the send buffer holds size * sendcount elements.
-                None => unsafe { view(sendbuf, total(sendcount)?, sendtype)? },
+                None => {
+                    let sdt = committed_type(sendtype)?;
+                    // SAFETY: MPI's rule: the send buffer holds size * sendcount elements.
+                    unsafe { view_of(sendbuf, args::count(sendcount)? * size as usize, &sdt, sendtype)? }
+                }
             };
             if !ip {
                 no_alias(sendbuf, recvbuf, block)?;
@@ -575,16 +579,15 @@ unsafe fn reduce_scatter(
 ) -> Result<()> {
     let dt = committed_type(datatype)?;
     let total: usize = n.iter().sum();
-    let clamp = |v: usize| v.min(i32::MAX as usize) as c_int;
     let mine = n.get(me as usize).copied().unwrap_or(0);
     let (send, recv) = if in_place(sendbuf) {
         // SAFETY: MPI's rule: in place, the receive buffer holds the whole input.
-        let all = unsafe { view(recvbuf, clamp(total), datatype)? };
+        let all = unsafe { view_of(recvbuf, total, &dt, datatype)? };
         (all.clone(), all.range(0, mine * dt.size()))
     } else {
         no_alias(sendbuf, recvbuf, mine * dt.size())?;
         // SAFETY: MPI's rule on both buffers.
-        unsafe { (view(sendbuf, clamp(total), datatype)?, view(recvbuf, clamp(mine), datatype)?) }
+        unsafe { (view_of(sendbuf, total, &dt, datatype)?, view_of(recvbuf, mine, &dt, datatype)?) }
     };
     let (red, _) = op::reduction(op, datatype, &dt, total)?;
     let units: Vec<usize> = n.iter().map(|&k| k * dt.size() / red.elem).collect();
