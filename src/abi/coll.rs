@@ -74,7 +74,11 @@ unsafe fn view_of(buf: *const c_void, n: usize, dt: &Datatype, datatype: MPI_Dat
     if in_place(buf) {
         return Err(MpiError::new(c::MPI_ERR_BUFFER, "MPI_IN_PLACE is not valid for this buffer"));
     }
-    args::buffer(buf, n, datatype)?;
+    // As args::buffer, without looking the datatype up again: NULL is fine from MPI_BOTTOM
+    // with a derived type.
+    if buf.is_null() && n > 0 && dt.predefined && dt.size() > 0 {
+        return Err(MpiError::new(c::MPI_ERR_BUFFER, format!("Null buffer pointer (datatype {datatype:#x})")));
+    }
     // SAFETY: forwarded from this function's contract.
     Ok(unsafe { UserBuf::new(buf.cast(), n, dt.layout.clone()) })
 }
@@ -567,6 +571,7 @@ pub unsafe extern "C" fn MPI_Allreduce(sendbuf: *const c_void, recvbuf: *mut c_v
 ///
 /// # Safety
 /// MPI's rule on the buffers for the counts.
+#[allow(clippy::too_many_arguments, reason = "the C call's arguments and the communicator")]
 unsafe fn reduce_scatter(
     rt: &mut Runtime,
     sendbuf: *const c_void,
