@@ -566,9 +566,7 @@ impl std::ops::Add for X80 {
 impl std::ops::Sub for X80 {
     type Output = X80;
     fn sub(self, o: X80) -> X80 {
-        let mut neg = o.0;
-        neg[9] ^= 0x80;
-        X80(f80_add(self.0, neg))
+        X80(f80_add(self.0, f80_neg(o.0)))
     }
 }
 
@@ -602,6 +600,12 @@ impl Float for X80 {
     fn one() -> Self {
         X80(f64_to_f80(1.0))
     }
+}
+
+/// `-x`: the sign is the top bit of byte 9.
+fn f80_neg(mut x: [u8; 16]) -> [u8; 16] {
+    x[9] ^= 0x80;
+    x
 }
 
 /// An 80-bit value taken apart: `(-1)^neg * mant * 2^exp` with `mant` normalised (top bit
@@ -906,9 +910,7 @@ mod tests {
             assert_eq!(as_u64(f80_add(from_u64(x), from_u64(y))), Some(x + y));
             let (x, y) = (next() >> 1, next() >> 1);
             let (hi, lo) = if x > y { (x, y) } else { (y, x) };
-            let mut neg_lo = from_u64(lo);
-            neg_lo[9] |= 0x80;
-            assert_eq!(as_u64(f80_add(from_u64(hi), neg_lo)), Some(hi - lo));
+            assert_eq!(as_u64(f80_add(from_u64(hi), f80_neg(from_u64(lo)))), Some(hi - lo));
         }
         // 2^64 - 1 + 1 carries into a new binade; 2^64 + 1 rounds (tie) to even, 2^64 + 3 up.
         assert_eq!(f80_add(from_u64(u64::MAX), from_u64(1)), f64_to_f80(18446744073709551616.0));
