@@ -149,6 +149,25 @@ static void long_double_ops(void)
             want += (long double)val(r, i) + 0.25L;
         CHECK(out[i] == want, "LONG_DOUBLE SUM element %d: %Lg, expected %Lg", i, out[i], want);
     }
+    /* SUM and PROD round like the machine's own long double arithmetic, also beyond
+     * double's precision and down among the denormals. */
+    {
+        long double x = 1.0L + (long double)(rank + 1) * 0x1p-56L, s = 0, p = 0, ws = 0, wp = 1;
+        for (int r = 0; r < size; r++) {
+            ws += 1.0L + (long double)(r + 1) * 0x1p-56L;
+            wp *= 1.0L + (long double)(r + 1) * 0x1p-56L;
+        }
+        MPI_Allreduce(&x, &s, 1, MPI_LONG_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+        MPI_Allreduce(&x, &p, 1, MPI_LONG_DOUBLE, MPI_PROD, MPI_COMM_WORLD);
+        /* The library combines in its own order; with these values every order gives the
+         * same result. */
+        CHECK(s == ws, "LONG_DOUBLE SUM beyond double precision: %La, expected %La", s, ws);
+        CHECK(p == wp, "LONG_DOUBLE PROD beyond double precision: %La, expected %La", p, wp);
+        volatile long double tiny = 0x1p-16400L;
+        long double d = rank == 0 ? tiny : 1.0L, dp = 0;
+        MPI_Allreduce(&d, &dp, 1, MPI_LONG_DOUBLE, MPI_PROD, MPI_COMM_WORLD);
+        CHECK(dp == tiny, "LONG_DOUBLE PROD of a denormal: %La", dp);
+    }
     /* MAX tells values apart that differ beyond double's precision. */
     long double x = 1.0L + (long double)rank * 0x1p-60L;
     long double m = 0;

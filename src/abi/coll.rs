@@ -16,6 +16,7 @@ use super::{args, guarded, handle, op};
 use crate::core::datatype::{Datatype, Layout};
 use crate::core::error::{MpiError, Result};
 use crate::runtime;
+use crate::runtime::Runtime;
 use crate::runtime::coll::Buffers;
 use crate::transport::userbuf::UserBuf;
 
@@ -24,12 +25,16 @@ fn in_place(p: *const c_void) -> bool {
     p as usize == usize::MAX
 }
 
-/// Communicator index, size and this member's rank.
-fn shape(comm: MPI_Comm) -> Result<(u32, u32, u32)> {
+/// Runs `f` under the runtime with the communicator's index, size and this member's rank:
+/// one lock for the whole call.
+fn in_comm<R>(comm: MPI_Comm, f: impl FnOnce(&mut Runtime, u32, u32, u32) -> Result<R>) -> Result<R> {
     let ci = handle::comm(comm)?;
     runtime::with(|rt| {
-        let c = rt.comm(ci)?;
-        Ok((ci, c.size(), c.rank))
+        let (size, rank) = {
+            let c = rt.comm(ci)?;
+            (c.size(), c.rank)
+        };
+        f(rt, ci, size, rank)
     })
 }
 
@@ -57,10 +62,23 @@ fn committed_type(h: MPI_Datatype) -> Result<Arc<Datatype>> {
 unsafe fn view(buf: *const c_void, count: c_int, datatype: MPI_Datatype) -> Result<UserBuf> {
     let n = args::count(count)?;
     let dt = committed_type(datatype)?;
+    // SAFETY: forwarded from this function's contract.
+    unsafe { view_of(buf, n, &dt, datatype) }
+}
+
+/// [`view`] with the datatype already looked up.
+///
+/// # Safety
+/// As for [`view`].
+unsafe fn view_of(buf: *const c_void, n: usize, dt: &Datatype, datatype: MPI_Datatype) -> Result<UserBuf> {
     if in_place(buf) {
         return Err(MpiError::new(c::MPI_ERR_BUFFER, "MPI_IN_PLACE is not valid for this buffer"));
     }
-    args::buffer(buf, n, datatype)?;
+    // As args::buffer, without looking the datatype up again: NULL is fine from MPI_BOTTOM
+    // with a derived type.
+    if buf.is_null() && n > 0 && dt.predefined && dt.size() > 0 {
+        return Err(MpiError::new(c::MPI_ERR_BUFFER, format!("Null buffer pointer (datatype {datatype:#x})")));
+    }
     // SAFETY: forwarded from this function's contract.
     Ok(unsafe { UserBuf::new(buf.cast(), n, dt.layout.clone()) })
 }
@@ -152,11 +170,12 @@ impl Scratch {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn MPI_Bcast(buffer: *mut c_void, count: c_int, datatype: MPI_Datatype, root: c_int, comm: MPI_Comm) -> c_int {
     let code = guarded("MPI_Bcast", || {
-        let (ci, size, _) = shape(comm)?;
-        let root = self::root(root, size)?;
-        // SAFETY: MPI's rule: the buffer holds `count` elements for the call.
-        let buf = unsafe { view(buffer, count, datatype)? };
-        runtime::with(|rt| rt.bcast(ci, buf, root))
+        in_comm(comm, |rt, ci, size, _me| {
+            let root = self::root(root, size)?;
+            // SAFETY: MPI's rule: the buffer holds `count` elements for the call.
+            let buf = unsafe { view(buffer, count, datatype)? };
+            rt.bcast(ci, buf, root)
+        })
     });
     dispatch(comm, code)
 }
@@ -174,26 +193,27 @@ pub unsafe extern "C" fn MPI_Gather(
     comm: MPI_Comm,
 ) -> c_int {
     let code = guarded("MPI_Gather", || {
-        let (ci, size, me) = shape(comm)?;
-        let root = self::root(root, size)?;
-        let at_root = me == root;
-        let ip = in_place(sendbuf);
-        if ip && !at_root {
-            return Err(MpiError::new(c::MPI_ERR_BUFFER, "MPI_IN_PLACE is only valid at the root"));
-        }
-        // SAFETY: MPI's rule on the send buffer.
-        let send = if ip { None } else { Some(unsafe { view(sendbuf, sendcount, sendtype)? }) };
-        let (recv, block) = if at_root {
-            let n = args::count(recvcount)?;
-            let dt = committed_type(recvtype)?;
-            // SAFETY: MPI's rule: the root's receive buffer holds size * recvcount elements.
-            let r = unsafe { view(recvbuf, (n * size as usize).min(i32::MAX as usize) as c_int, recvtype)? };
-            (Some(r), n * dt.size())
-        } else {
-            (None, send.as_ref().map_or(0, |s| s.len()))
-        };
-        let local = if at_root && !ip { no_alias(sendbuf, recvbuf, block)?; own_truncation(send.as_ref().map_or(0, |s| s.len()), block) } else { None };
-        after(local, runtime::with(|rt| rt.gather(ci, Buffers { send, recv }, block, root)))
+        in_comm(comm, |rt, ci, size, me| {
+            let root = self::root(root, size)?;
+            let at_root = me == root;
+            let ip = in_place(sendbuf);
+            if ip && !at_root {
+                return Err(MpiError::new(c::MPI_ERR_BUFFER, "MPI_IN_PLACE is only valid at the root"));
+            }
+            // SAFETY: MPI's rule on the send buffer.
+            let send = if ip { None } else { Some(unsafe { view(sendbuf, sendcount, sendtype)? }) };
+            let (recv, block) = if at_root {
+                let n = args::count(recvcount)?;
+                let dt = committed_type(recvtype)?;
+                // SAFETY: MPI's rule: the root's receive buffer holds size * recvcount elements.
+                let r = unsafe { view_of(recvbuf, n * size as usize, &dt, recvtype)? };
+                (Some(r), n * dt.size())
+            } else {
+                (None, send.as_ref().map_or(0, |s| s.len()))
+            };
+            let local = if at_root && !ip { no_alias(sendbuf, recvbuf, block)?; own_truncation(send.as_ref().map_or(0, |s| s.len()), block) } else { None };
+            after(local, rt.gather(ci, Buffers { send, recv }, block, root))
+        })
     });
     dispatch(comm, code)
 }
@@ -212,30 +232,31 @@ pub unsafe extern "C" fn MPI_Gatherv(
     comm: MPI_Comm,
 ) -> c_int {
     let code = guarded("MPI_Gatherv", || {
-        let (ci, size, me) = shape(comm)?;
-        let root = self::root(root, size)?;
-        let at_root = me == root;
-        let ip = in_place(sendbuf);
-        if ip && !at_root {
-            return Err(MpiError::new(c::MPI_ERR_BUFFER, "MPI_IN_PLACE is only valid at the root"));
-        }
-        // SAFETY: MPI's rule on the send buffer.
-        let send = if ip { None } else { Some(unsafe { view(sendbuf, sendcount, sendtype)? }) };
-        let mut blocks = Vec::new();
-        let mut local = None;
-        if at_root {
-            // SAFETY: MPI's rule: the root passes `size` counts and displacements.
-            let (n, d) = unsafe { (counts(recvcounts, size, "recvcounts")?, displacements(displs, size, "displs")?) };
-            let dt = committed_type(recvtype)?;
-            let total: usize = n.iter().sum();
-            args::buffer(recvbuf, total, recvtype)?;
-            // SAFETY: MPI's rule: block i of the receive buffer holds recvcounts[i] elements.
-            blocks = (0..size as usize).map(|i| unsafe { view_at(recvbuf, d[i], n[i], &dt) }).collect();
-            if let Some(s) = &send {
-                local = own_truncation(s.len(), n[me as usize] * dt.size());
+        in_comm(comm, |rt, ci, size, me| {
+            let root = self::root(root, size)?;
+            let at_root = me == root;
+            let ip = in_place(sendbuf);
+            if ip && !at_root {
+                return Err(MpiError::new(c::MPI_ERR_BUFFER, "MPI_IN_PLACE is only valid at the root"));
             }
-        }
-        after(local, runtime::with(|rt| rt.gatherv(ci, send, blocks, root)))
+            // SAFETY: MPI's rule on the send buffer.
+            let send = if ip { None } else { Some(unsafe { view(sendbuf, sendcount, sendtype)? }) };
+            let mut blocks = Vec::new();
+            let mut local = None;
+            if at_root {
+                // SAFETY: MPI's rule: the root passes `size` counts and displacements.
+                let (n, d) = unsafe { (counts(recvcounts, size, "recvcounts")?, displacements(displs, size, "displs")?) };
+                let dt = committed_type(recvtype)?;
+                let total: usize = n.iter().sum();
+                args::buffer(recvbuf, total, recvtype)?;
+                // SAFETY: MPI's rule: block i of the receive buffer holds recvcounts[i] elements.
+                blocks = (0..size as usize).map(|i| unsafe { view_at(recvbuf, d[i], n[i], &dt) }).collect();
+                if let Some(s) = &send {
+                    local = own_truncation(s.len(), n[me as usize] * dt.size());
+                }
+            }
+            after(local, rt.gatherv(ci, send, blocks, root))
+        })
     });
     dispatch(comm, code)
 }
@@ -253,26 +274,27 @@ pub unsafe extern "C" fn MPI_Scatter(
     comm: MPI_Comm,
 ) -> c_int {
     let code = guarded("MPI_Scatter", || {
-        let (ci, size, me) = shape(comm)?;
-        let root = self::root(root, size)?;
-        let at_root = me == root;
-        let ip = in_place(recvbuf);
-        if ip && !at_root {
-            return Err(MpiError::new(c::MPI_ERR_BUFFER, "MPI_IN_PLACE is only valid at the root"));
-        }
-        // SAFETY: MPI's rule on the receive buffer.
-        let recv = if ip { None } else { Some(unsafe { view(recvbuf, recvcount, recvtype)? }) };
-        let (send, block) = if at_root {
-            let n = args::count(sendcount)?;
-            let dt = committed_type(sendtype)?;
-            // SAFETY: MPI's rule: the root's send buffer holds size * sendcount elements.
-            let s = unsafe { view(sendbuf, (n * size as usize).min(i32::MAX as usize) as c_int, sendtype)? };
-            (Some(s), n * dt.size())
-        } else {
-            (None, recv.as_ref().map_or(0, |r| r.len()))
-        };
-        let local = if at_root && !ip { no_alias(sendbuf, recvbuf, block)?; own_truncation(block, recv.as_ref().map_or(0, |r| r.len())) } else { None };
-        after(local, runtime::with(|rt| rt.scatter(ci, Buffers { send, recv }, block, root)))
+        in_comm(comm, |rt, ci, size, me| {
+            let root = self::root(root, size)?;
+            let at_root = me == root;
+            let ip = in_place(recvbuf);
+            if ip && !at_root {
+                return Err(MpiError::new(c::MPI_ERR_BUFFER, "MPI_IN_PLACE is only valid at the root"));
+            }
+            // SAFETY: MPI's rule on the receive buffer.
+            let recv = if ip { None } else { Some(unsafe { view(recvbuf, recvcount, recvtype)? }) };
+            let (send, block) = if at_root {
+                let n = args::count(sendcount)?;
+                let dt = committed_type(sendtype)?;
+                // SAFETY: MPI's rule: the root's send buffer holds size * sendcount elements.
+                let s = unsafe { view_of(sendbuf, n * size as usize, &dt, sendtype)? };
+                (Some(s), n * dt.size())
+            } else {
+                (None, recv.as_ref().map_or(0, |r| r.len()))
+            };
+            let local = if at_root && !ip { no_alias(sendbuf, recvbuf, block)?; own_truncation(block, recv.as_ref().map_or(0, |r| r.len())) } else { None };
+            after(local, rt.scatter(ci, Buffers { send, recv }, block, root))
+        })
     });
     dispatch(comm, code)
 }
@@ -291,30 +313,31 @@ pub unsafe extern "C" fn MPI_Scatterv(
     comm: MPI_Comm,
 ) -> c_int {
     let code = guarded("MPI_Scatterv", || {
-        let (ci, size, me) = shape(comm)?;
-        let root = self::root(root, size)?;
-        let at_root = me == root;
-        let ip = in_place(recvbuf);
-        if ip && !at_root {
-            return Err(MpiError::new(c::MPI_ERR_BUFFER, "MPI_IN_PLACE is only valid at the root"));
-        }
-        // SAFETY: MPI's rule on the receive buffer.
-        let recv = if ip { None } else { Some(unsafe { view(recvbuf, recvcount, recvtype)? }) };
-        let mut blocks = Vec::new();
-        let mut local = None;
-        if at_root {
-            // SAFETY: MPI's rule: the root passes `size` counts and displacements.
-            let (n, d) = unsafe { (counts(sendcounts, size, "sendcounts")?, displacements(displs, size, "displs")?) };
-            let dt = committed_type(sendtype)?;
-            let total: usize = n.iter().sum();
-            args::buffer(sendbuf, total, sendtype)?;
-            // SAFETY: MPI's rule: block i of the send buffer holds sendcounts[i] elements.
-            blocks = (0..size as usize).map(|i| unsafe { view_at(sendbuf, d[i], n[i], &dt) }).collect();
-            if let Some(r) = &recv {
-                local = own_truncation(n[me as usize] * dt.size(), r.len());
+        in_comm(comm, |rt, ci, size, me| {
+            let root = self::root(root, size)?;
+            let at_root = me == root;
+            let ip = in_place(recvbuf);
+            if ip && !at_root {
+                return Err(MpiError::new(c::MPI_ERR_BUFFER, "MPI_IN_PLACE is only valid at the root"));
             }
-        }
-        after(local, runtime::with(|rt| rt.scatterv(ci, recv, blocks, root)))
+            // SAFETY: MPI's rule on the receive buffer.
+            let recv = if ip { None } else { Some(unsafe { view(recvbuf, recvcount, recvtype)? }) };
+            let mut blocks = Vec::new();
+            let mut local = None;
+            if at_root {
+                // SAFETY: MPI's rule: the root passes `size` counts and displacements.
+                let (n, d) = unsafe { (counts(sendcounts, size, "sendcounts")?, displacements(displs, size, "displs")?) };
+                let dt = committed_type(sendtype)?;
+                let total: usize = n.iter().sum();
+                args::buffer(sendbuf, total, sendtype)?;
+                // SAFETY: MPI's rule: block i of the send buffer holds sendcounts[i] elements.
+                blocks = (0..size as usize).map(|i| unsafe { view_at(sendbuf, d[i], n[i], &dt) }).collect();
+                if let Some(r) = &recv {
+                    local = own_truncation(n[me as usize] * dt.size(), r.len());
+                }
+            }
+            after(local, rt.scatterv(ci, recv, blocks, root))
+        })
     });
     dispatch(comm, code)
 }
@@ -331,22 +354,24 @@ pub unsafe extern "C" fn MPI_Allgather(
     comm: MPI_Comm,
 ) -> c_int {
     let code = guarded("MPI_Allgather", || {
-        let (ci, size, _) = shape(comm)?;
-        let ip = in_place(sendbuf);
-        // SAFETY: MPI's rule on the send buffer.
-        let send = if ip { None } else { Some(unsafe { view(sendbuf, sendcount, sendtype)? }) };
-        let n = args::count(recvcount)?;
-        let block = n * committed_type(recvtype)?.size();
-        // SAFETY: MPI's rule: the receive buffer holds size * recvcount elements.
-        let recv = unsafe { view(recvbuf, (n * size as usize).min(i32::MAX as usize) as c_int, recvtype)? };
-        let local = match &send {
-            Some(s) => {
-                no_alias(sendbuf, recvbuf, block)?;
-                own_truncation(s.len(), block)
-            }
-            None => None,
-        };
-        after(local, runtime::with(|rt| rt.allgather(ci, Buffers { send, recv: Some(recv) }, block)))
+        in_comm(comm, |rt, ci, size, _me| {
+            let ip = in_place(sendbuf);
+            // SAFETY: MPI's rule on the send buffer.
+            let send = if ip { None } else { Some(unsafe { view(sendbuf, sendcount, sendtype)? }) };
+            let n = args::count(recvcount)?;
+            let rdt = committed_type(recvtype)?;
+            let block = n * rdt.size();
+            // SAFETY: MPI's rule: the receive buffer holds size * recvcount elements.
+            let recv = unsafe { view_of(recvbuf, n * size as usize, &rdt, recvtype)? };
+            let local = match &send {
+                Some(s) => {
+                    no_alias(sendbuf, recvbuf, block)?;
+                    own_truncation(s.len(), block)
+                }
+                None => None,
+            };
+            after(local, rt.allgather(ci, Buffers { send, recv: Some(recv) }, block))
+        })
     });
     dispatch(comm, code)
 }
@@ -364,18 +389,19 @@ pub unsafe extern "C" fn MPI_Allgatherv(
     comm: MPI_Comm,
 ) -> c_int {
     let code = guarded("MPI_Allgatherv", || {
-        let (ci, size, me) = shape(comm)?;
-        let ip = in_place(sendbuf);
-        // SAFETY: MPI's rule on the send buffer.
-        let send = if ip { None } else { Some(unsafe { view(sendbuf, sendcount, sendtype)? }) };
-        // SAFETY: MPI's rule: `size` counts and displacements.
-        let (n, d) = unsafe { (counts(recvcounts, size, "recvcounts")?, displacements(displs, size, "displs")?) };
-        let dt = committed_type(recvtype)?;
-        args::buffer(recvbuf, n.iter().sum(), recvtype)?;
-        // SAFETY: MPI's rule: block i of the receive buffer holds recvcounts[i] elements.
-        let blocks: Vec<UserBuf> = (0..size as usize).map(|i| unsafe { view_at(recvbuf, d[i], n[i], &dt) }).collect();
-        let local = send.as_ref().and_then(|s| own_truncation(s.len(), n[me as usize] * dt.size()));
-        after(local, runtime::with(|rt| rt.allgatherv(ci, send, blocks)))
+        in_comm(comm, |rt, ci, size, me| {
+            let ip = in_place(sendbuf);
+            // SAFETY: MPI's rule on the send buffer.
+            let send = if ip { None } else { Some(unsafe { view(sendbuf, sendcount, sendtype)? }) };
+            // SAFETY: MPI's rule: `size` counts and displacements.
+            let (n, d) = unsafe { (counts(recvcounts, size, "recvcounts")?, displacements(displs, size, "displs")?) };
+            let dt = committed_type(recvtype)?;
+            args::buffer(recvbuf, n.iter().sum(), recvtype)?;
+            // SAFETY: MPI's rule: block i of the receive buffer holds recvcounts[i] elements.
+            let blocks: Vec<UserBuf> = (0..size as usize).map(|i| unsafe { view_at(recvbuf, d[i], n[i], &dt) }).collect();
+            let local = send.as_ref().and_then(|s| own_truncation(s.len(), n[me as usize] * dt.size()));
+            after(local, rt.allgatherv(ci, send, blocks))
+        })
     });
     dispatch(comm, code)
 }
@@ -392,29 +418,33 @@ pub unsafe extern "C" fn MPI_Alltoall(
     comm: MPI_Comm,
 ) -> c_int {
     let code = guarded("MPI_Alltoall", || {
-        let (ci, size, _) = shape(comm)?;
-        let ip = in_place(sendbuf);
-        let total = |n: c_int| -> Result<c_int> { Ok((args::count(n)? * size as usize).min(i32::MAX as usize) as c_int) };
-        let n = args::count(recvcount)?;
-        let block = n * committed_type(recvtype)?.size();
-        // SAFETY: MPI's rule: the receive buffer holds size * recvcount elements.
-        let recv = unsafe { view(recvbuf, total(recvcount)?, recvtype)? };
-        // With MPI_IN_PLACE the data to send is a copy of what the receive buffer holds now.
-        let scratch = ip.then(|| Scratch::of(&[&recv]));
-        let send = match &scratch {
-            Some(s) => s.view(0, s.bytes.len()),
-            // SAFETY: MPI's rule: the send buffer holds size * sendcount elements.
-            None => unsafe { view(sendbuf, total(sendcount)?, sendtype)? },
-        };
-        if !ip {
-            no_alias(sendbuf, recvbuf, block)?;
-            if send.len() != recv.len() {
-                return Err(MpiError::new(c::MPI_ERR_TRUNCATE, format!("Send and receive blocks differ: {} and {} bytes", send.len() / size as usize, block)));
+        in_comm(comm, |rt, ci, size, _me| {
+            let ip = in_place(sendbuf);
+            let n = args::count(recvcount)?;
+            let rdt = committed_type(recvtype)?;
+            let block = n * rdt.size();
+            // SAFETY: MPI's rule: the receive buffer holds size * recvcount elements.
+            let recv = unsafe { view_of(recvbuf, n * size as usize, &rdt, recvtype)? };
+            // With MPI_IN_PLACE the data to send is a copy of what the receive buffer holds now.
+            let scratch = ip.then(|| Scratch::of(&[&recv]));
+            let send = match &scratch {
+                Some(s) => s.view(0, s.bytes.len()),
+                None => {
+                    let sdt = committed_type(sendtype)?;
+                    // SAFETY: MPI's rule: the send buffer holds size * sendcount elements.
+                    unsafe { view_of(sendbuf, args::count(sendcount)? * size as usize, &sdt, sendtype)? }
+                }
+            };
+            if !ip {
+                no_alias(sendbuf, recvbuf, block)?;
+                if send.len() != recv.len() {
+                    return Err(MpiError::new(c::MPI_ERR_TRUNCATE, format!("Send and receive blocks differ: {} and {} bytes", send.len() / size as usize, block)));
+                }
             }
-        }
-        let r = runtime::with(|rt| rt.alltoall(ci, Buffers { send: Some(send), recv: Some(recv) }, block));
-        drop(scratch);
-        r
+            let r = rt.alltoall(ci, Buffers { send: Some(send), recv: Some(recv) }, block);
+            drop(scratch);
+            r
+        })
     });
     dispatch(comm, code)
 }
@@ -433,39 +463,40 @@ pub unsafe extern "C" fn MPI_Alltoallv(
     comm: MPI_Comm,
 ) -> c_int {
     let code = guarded("MPI_Alltoallv", || {
-        let (ci, size, me) = shape(comm)?;
-        let ip = in_place(sendbuf);
-        // SAFETY: MPI's rule: `size` counts and displacements.
-        let (rn, rd) = unsafe { (counts(recvcounts, size, "recvcounts")?, displacements(rdispls, size, "rdispls")?) };
-        let rdt = committed_type(recvtype)?;
-        args::buffer(recvbuf, rn.iter().sum(), recvtype)?;
-        // SAFETY: MPI's rule: receive block i holds recvcounts[i] elements.
-        let recv: Vec<UserBuf> = (0..size as usize).map(|i| unsafe { view_at(recvbuf, rd[i], rn[i], &rdt) }).collect();
-        let scratch = ip.then(|| Scratch::of(&recv.iter().collect::<Vec<_>>()));
-        let send: Vec<UserBuf> = match &scratch {
-            Some(s) => {
-                let mut off = 0;
-                recv.iter()
-                    .map(|r| {
-                        let v = s.view(off, r.len());
-                        off += r.len();
-                        v
-                    })
-                    .collect()
-            }
-            None => {
-                // SAFETY: MPI's rule: `size` counts and displacements.
-                let (sn, sd) = unsafe { (counts(sendcounts, size, "sendcounts")?, displacements(sdispls, size, "sdispls")?) };
-                let sdt = committed_type(sendtype)?;
-                args::buffer(sendbuf, sn.iter().sum(), sendtype)?;
-                // SAFETY: MPI's rule: send block i holds sendcounts[i] elements.
-                (0..size as usize).map(|i| unsafe { view_at(sendbuf, sd[i], sn[i], &sdt) }).collect()
-            }
-        };
-        let local = own_truncation(send[me as usize].len(), recv[me as usize].len());
-        let r = runtime::with(|rt| rt.alltoallv(ci, send, recv));
-        drop(scratch);
-        after(local, r)
+        in_comm(comm, |rt, ci, size, me| {
+            let ip = in_place(sendbuf);
+            // SAFETY: MPI's rule: `size` counts and displacements.
+            let (rn, rd) = unsafe { (counts(recvcounts, size, "recvcounts")?, displacements(rdispls, size, "rdispls")?) };
+            let rdt = committed_type(recvtype)?;
+            args::buffer(recvbuf, rn.iter().sum(), recvtype)?;
+            // SAFETY: MPI's rule: receive block i holds recvcounts[i] elements.
+            let recv: Vec<UserBuf> = (0..size as usize).map(|i| unsafe { view_at(recvbuf, rd[i], rn[i], &rdt) }).collect();
+            let scratch = ip.then(|| Scratch::of(&recv.iter().collect::<Vec<_>>()));
+            let send: Vec<UserBuf> = match &scratch {
+                Some(s) => {
+                    let mut off = 0;
+                    recv.iter()
+                        .map(|r| {
+                            let v = s.view(off, r.len());
+                            off += r.len();
+                            v
+                        })
+                        .collect()
+                }
+                None => {
+                    // SAFETY: MPI's rule: `size` counts and displacements.
+                    let (sn, sd) = unsafe { (counts(sendcounts, size, "sendcounts")?, displacements(sdispls, size, "sdispls")?) };
+                    let sdt = committed_type(sendtype)?;
+                    args::buffer(sendbuf, sn.iter().sum(), sendtype)?;
+                    // SAFETY: MPI's rule: send block i holds sendcounts[i] elements.
+                    (0..size as usize).map(|i| unsafe { view_at(sendbuf, sd[i], sn[i], &sdt) }).collect()
+                }
+            };
+            let local = own_truncation(send[me as usize].len(), recv[me as usize].len());
+            let r = rt.alltoallv(ci, send, recv);
+            drop(scratch);
+            after(local, r)
+        })
     });
     dispatch(comm, code)
 }
@@ -474,15 +505,15 @@ pub unsafe extern "C" fn MPI_Alltoallv(
 ///
 /// # Safety
 /// MPI's rule on both buffers for `count` elements.
-unsafe fn reduction_views(sendbuf: *const c_void, recvbuf: *mut c_void, count: c_int, datatype: MPI_Datatype) -> Result<(UserBuf, UserBuf)> {
+unsafe fn reduction_views(sendbuf: *const c_void, recvbuf: *mut c_void, n: usize, dt: &Datatype, datatype: MPI_Datatype) -> Result<(UserBuf, UserBuf)> {
     // SAFETY: forwarded.
-    let recv = unsafe { view(recvbuf, count, datatype)? };
+    let recv = unsafe { view_of(recvbuf, n, dt, datatype)? };
     if in_place(sendbuf) {
         return Ok((recv.clone(), recv));
     }
     no_alias(sendbuf, recvbuf, recv.len())?;
     // SAFETY: forwarded.
-    let send = unsafe { view(sendbuf, count, datatype)? };
+    let send = unsafe { view_of(sendbuf, n, dt, datatype)? };
     Ok((send, recv))
 }
 
@@ -498,23 +529,24 @@ pub unsafe extern "C" fn MPI_Reduce(
     comm: MPI_Comm,
 ) -> c_int {
     let code = guarded("MPI_Reduce", || {
-        let (ci, size, me) = shape(comm)?;
-        let root = self::root(root, size)?;
-        let n = args::count(count)?;
-        let dt = committed_type(datatype)?;
-        let bufs = if me == root {
-            // SAFETY: MPI's rule on the root's buffers.
-            let (send, recv) = unsafe { reduction_views(sendbuf, recvbuf, count, datatype)? };
-            Buffers { send: Some(send), recv: Some(recv) }
-        } else {
-            if in_place(sendbuf) {
-                return Err(MpiError::new(c::MPI_ERR_BUFFER, "MPI_IN_PLACE is only valid at the root"));
-            }
-            // SAFETY: MPI's rule on the send buffer.
-            Buffers { send: Some(unsafe { view(sendbuf, count, datatype)? }), recv: None }
-        };
-        let (red, units) = op::reduction(op, datatype, &dt, n)?;
-        runtime::with(|rt| rt.reduce(ci, bufs, units, &red, root))
+        in_comm(comm, |rt, ci, size, me| {
+            let root = self::root(root, size)?;
+            let n = args::count(count)?;
+            let dt = committed_type(datatype)?;
+            let bufs = if me == root {
+                // SAFETY: MPI's rule on the root's buffers.
+                let (send, recv) = unsafe { reduction_views(sendbuf, recvbuf, n, &dt, datatype)? };
+                Buffers { send: Some(send), recv: Some(recv) }
+            } else {
+                if in_place(sendbuf) {
+                    return Err(MpiError::new(c::MPI_ERR_BUFFER, "MPI_IN_PLACE is only valid at the root"));
+                }
+                // SAFETY: MPI's rule on the send buffer.
+                Buffers { send: Some(unsafe { view_of(sendbuf, n, &dt, datatype)? }), recv: None }
+            };
+            let (red, units) = op::reduction(op, datatype, &dt, n)?;
+            rt.reduce(ci, bufs, units, &red, root)
+        })
     });
     dispatch(comm, code)
 }
@@ -523,13 +555,14 @@ pub unsafe extern "C" fn MPI_Reduce(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn MPI_Allreduce(sendbuf: *const c_void, recvbuf: *mut c_void, count: c_int, datatype: MPI_Datatype, op: MPI_Op, comm: MPI_Comm) -> c_int {
     let code = guarded("MPI_Allreduce", || {
-        let (ci, _, _) = shape(comm)?;
-        let n = args::count(count)?;
-        let dt = committed_type(datatype)?;
-        // SAFETY: MPI's rule on both buffers.
-        let (send, recv) = unsafe { reduction_views(sendbuf, recvbuf, count, datatype)? };
-        let (red, units) = op::reduction(op, datatype, &dt, n)?;
-        runtime::with(|rt| rt.allreduce(ci, Buffers { send: Some(send), recv: Some(recv) }, units, &red))
+        in_comm(comm, |rt, ci, _size, _me| {
+            let n = args::count(count)?;
+            let dt = committed_type(datatype)?;
+            // SAFETY: MPI's rule on both buffers.
+            let (send, recv) = unsafe { reduction_views(sendbuf, recvbuf, n, &dt, datatype)? };
+            let (red, units) = op::reduction(op, datatype, &dt, n)?;
+            rt.allreduce(ci, Buffers { send: Some(send), recv: Some(recv) }, units, &red)
+        })
     });
     dispatch(comm, code)
 }
@@ -538,7 +571,9 @@ pub unsafe extern "C" fn MPI_Allreduce(sendbuf: *const c_void, recvbuf: *mut c_v
 ///
 /// # Safety
 /// MPI's rule on the buffers for the counts.
+#[allow(clippy::too_many_arguments, reason = "the C call's arguments and the communicator")]
 unsafe fn reduce_scatter(
+    rt: &mut Runtime,
     sendbuf: *const c_void,
     recvbuf: *mut c_void,
     n: &[usize],
@@ -549,20 +584,19 @@ unsafe fn reduce_scatter(
 ) -> Result<()> {
     let dt = committed_type(datatype)?;
     let total: usize = n.iter().sum();
-    let clamp = |v: usize| v.min(i32::MAX as usize) as c_int;
     let mine = n.get(me as usize).copied().unwrap_or(0);
     let (send, recv) = if in_place(sendbuf) {
         // SAFETY: MPI's rule: in place, the receive buffer holds the whole input.
-        let all = unsafe { view(recvbuf, clamp(total), datatype)? };
+        let all = unsafe { view_of(recvbuf, total, &dt, datatype)? };
         (all.clone(), all.range(0, mine * dt.size()))
     } else {
         no_alias(sendbuf, recvbuf, mine * dt.size())?;
         // SAFETY: MPI's rule on both buffers.
-        unsafe { (view(sendbuf, clamp(total), datatype)?, view(recvbuf, clamp(mine), datatype)?) }
+        unsafe { (view_of(sendbuf, total, &dt, datatype)?, view_of(recvbuf, mine, &dt, datatype)?) }
     };
     let (red, _) = op::reduction(op, datatype, &dt, total)?;
     let units: Vec<usize> = n.iter().map(|&k| k * dt.size() / red.elem).collect();
-    runtime::with(|rt| rt.reduce_scatter(ci, Buffers { send: Some(send), recv: Some(recv) }, &units, &red))
+    rt.reduce_scatter(ci, Buffers { send: Some(send), recv: Some(recv) }, &units, &red)
 }
 
 /// Reduces, then scatters the result: member i gets `recvcounts[i]` elements.
@@ -576,11 +610,12 @@ pub unsafe extern "C" fn MPI_Reduce_scatter(
     comm: MPI_Comm,
 ) -> c_int {
     let code = guarded("MPI_Reduce_scatter", || {
-        let (ci, size, me) = shape(comm)?;
-        // SAFETY: MPI's rule: `size` counts.
-        let n = unsafe { counts(recvcounts, size, "recvcounts")? };
-        // SAFETY: MPI's rule on the buffers.
-        unsafe { reduce_scatter(sendbuf, recvbuf, &n, datatype, op, ci, me) }
+        in_comm(comm, |rt, ci, size, me| {
+            // SAFETY: MPI's rule: `size` counts.
+            let n = unsafe { counts(recvcounts, size, "recvcounts")? };
+            // SAFETY: MPI's rule on the buffers.
+            unsafe { reduce_scatter(rt, sendbuf, recvbuf, &n, datatype, op, ci, me) }
+        })
     });
     dispatch(comm, code)
 }
@@ -596,10 +631,11 @@ pub unsafe extern "C" fn MPI_Reduce_scatter_block(
     comm: MPI_Comm,
 ) -> c_int {
     let code = guarded("MPI_Reduce_scatter_block", || {
-        let (ci, size, me) = shape(comm)?;
-        let n = vec![args::count(recvcount)?; size as usize];
-        // SAFETY: MPI's rule on the buffers.
-        unsafe { reduce_scatter(sendbuf, recvbuf, &n, datatype, op, ci, me) }
+        in_comm(comm, |rt, ci, size, me| {
+            let n = vec![args::count(recvcount)?; size as usize];
+            // SAFETY: MPI's rule on the buffers.
+            unsafe { reduce_scatter(rt, sendbuf, recvbuf, &n, datatype, op, ci, me) }
+        })
     });
     dispatch(comm, code)
 }
@@ -609,13 +645,14 @@ pub unsafe extern "C" fn MPI_Reduce_scatter_block(
 /// # Safety
 /// MPI's rule on both buffers.
 unsafe fn scan(sendbuf: *const c_void, recvbuf: *mut c_void, count: c_int, datatype: MPI_Datatype, op: MPI_Op, comm: MPI_Comm, exclusive: bool) -> Result<()> {
-    let (ci, _, _) = shape(comm)?;
-    let n = args::count(count)?;
-    let dt = committed_type(datatype)?;
-    // SAFETY: forwarded.
-    let (send, recv) = unsafe { reduction_views(sendbuf, recvbuf, count, datatype)? };
-    let (red, units) = op::reduction(op, datatype, &dt, n)?;
-    runtime::with(|rt| rt.scan(ci, Buffers { send: Some(send), recv: Some(recv) }, units, &red, exclusive))
+    in_comm(comm, |rt, ci, _size, _me| {
+            let n = args::count(count)?;
+            let dt = committed_type(datatype)?;
+            // SAFETY: forwarded.
+            let (send, recv) = unsafe { reduction_views(sendbuf, recvbuf, n, &dt, datatype)? };
+            let (red, units) = op::reduction(op, datatype, &dt, n)?;
+            rt.scan(ci, Buffers { send: Some(send), recv: Some(recv) }, units, &red, exclusive)
+    })
 }
 
 /// Inclusive prefix reduction: member i gets the reduction of members 0..=i.

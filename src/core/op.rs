@@ -7,11 +7,10 @@
 //! `MPI_CHARACTER` count as integers, the logical operations also take floating point), and
 //! [`apply`] computes `inout[i] = in[i] op inout[i]`.
 //!
-//! `long double` is the x86 80-bit format stored in 16 bytes. `MPI_MAX`, `MPI_MIN`,
-//! `MPI_MINLOC` and `MPI_MAXLOC` compare the 80-bit values exactly; `MPI_SUM` and `MPI_PROD`
-//! compute in `f64`, so they are exact only where the operands and the result are
-//! representable in `f64` (the six padding bytes of the result are zero). Quad-precision
-//! Fortran types (`MPI_REAL16`, `MPI_COMPLEX32`) are not supported.
+//! `long double` is the x86 80-bit format stored in 16 bytes, computed in software with the
+//! x87's rounding (to nearest, ties to even, 64-bit significand), so results match what
+//! the program would compute itself (the six padding bytes of a result are zero).
+//! Quad-precision Fortran types (`MPI_REAL16`, `MPI_COMPLEX32`) are not supported.
 #![forbid(unsafe_code)]
 
 use crate::abi::consts as c;
@@ -255,12 +254,12 @@ pub fn apply(op: Builtin, kind: Kind, input: &[u8], inout: &mut [u8]) {
             o[8..].copy_from_slice(&im.to_ne_bytes());
             o
         }),
-        Kind::C80 => complex::<32, f64>(op, input, inout, |b| {
-            (f80_to_f64(b[..16].try_into().expect("16")), f80_to_f64(b[16..].try_into().expect("16")))
+        Kind::C80 => complex::<32, X80>(op, input, inout, |b| {
+            (X80(b[..16].try_into().expect("16")), X80(b[16..].try_into().expect("16")))
         }, |(re, im)| {
             let mut o = [0u8; 32];
-            o[..16].copy_from_slice(&f64_to_f80(re));
-            o[16..].copy_from_slice(&f64_to_f80(im));
+            o[..16].copy_from_slice(&re.0);
+            o[16..].copy_from_slice(&im.0);
             o
         }),
         Kind::Bool => logical::<1>(op, input, inout),
@@ -392,13 +391,12 @@ fn logical<const N: usize>(op: Builtin, input: &[u8], inout: &mut [u8]) {
 }
 
 fn long_double(op: Builtin, input: &[u8], inout: &mut [u8]) {
-    let f = |x: [u8; 16]| f80_to_f64(x);
     let truth = |b: bool| f64_to_f80(if b { 1.0 } else { 0.0 });
     match op {
         Builtin::Max => each::<16>(input, inout, |a, b| if f80_cmp(&a, &b) == std::cmp::Ordering::Greater { a } else { b }),
         Builtin::Min => each::<16>(input, inout, |a, b| if f80_cmp(&a, &b) == std::cmp::Ordering::Less { a } else { b }),
-        Builtin::Sum => each::<16>(input, inout, |a, b| f64_to_f80(f(a) + f(b))),
-        Builtin::Prod => each::<16>(input, inout, |a, b| f64_to_f80(f(a) * f(b))),
+        Builtin::Sum => each::<16>(input, inout, f80_add),
+        Builtin::Prod => each::<16>(input, inout, f80_mul),
         Builtin::Land => each::<16>(input, inout, |a, b| truth(!f80_is_zero(&a) && !f80_is_zero(&b))),
         Builtin::Lor => each::<16>(input, inout, |a, b| truth(!f80_is_zero(&a) || !f80_is_zero(&b))),
         Builtin::Lxor => each::<16>(input, inout, |a, b| truth(f80_is_zero(&a) != f80_is_zero(&b))),
@@ -554,6 +552,177 @@ pub fn f64_to_f80(v: f64) -> [u8; 16] {
     out
 }
 
+/// An 80-bit value with software arithmetic, for complex `long double`.
+#[derive(Clone, Copy)]
+struct X80([u8; 16]);
+
+impl std::ops::Add for X80 {
+    type Output = X80;
+    fn add(self, o: X80) -> X80 {
+        X80(f80_add(self.0, o.0))
+    }
+}
+
+impl std::ops::Sub for X80 {
+    type Output = X80;
+    fn sub(self, o: X80) -> X80 {
+        X80(f80_add(self.0, f80_neg(o.0)))
+    }
+}
+
+impl std::ops::Mul for X80 {
+    type Output = X80;
+    fn mul(self, o: X80) -> X80 {
+        X80(f80_mul(self.0, o.0))
+    }
+}
+
+impl PartialEq for X80 {
+    fn eq(&self, o: &X80) -> bool {
+        self.partial_cmp(o) == Some(std::cmp::Ordering::Equal)
+    }
+}
+
+impl PartialOrd for X80 {
+    fn partial_cmp(&self, o: &X80) -> Option<std::cmp::Ordering> {
+        let nan = |x: &[u8; 16]| {
+            let (_, e, m) = f80_parts(x);
+            e == 0x7fff && (m << 1) != 0
+        };
+        if nan(&self.0) || nan(&o.0) { None } else { Some(f80_cmp(&self.0, &o.0)) }
+    }
+}
+
+impl Float for X80 {
+    fn zero() -> Self {
+        X80(f64_to_f80(0.0))
+    }
+    fn one() -> Self {
+        X80(f64_to_f80(1.0))
+    }
+}
+
+/// `-x`: the sign is the top bit of byte 9.
+fn f80_neg(mut x: [u8; 16]) -> [u8; 16] {
+    x[9] ^= 0x80;
+    x
+}
+
+/// An 80-bit value taken apart: `(-1)^neg * mant * 2^exp` with `mant` normalised (top bit
+/// set).
+#[derive(Clone, Copy)]
+enum Unpacked {
+    Nan,
+    Inf(bool),
+    Zero(bool),
+    Num { neg: bool, exp: i32, mant: u64 },
+}
+
+/// Exponent of the significand's unit bit for the smallest (denormal) values.
+const F80_EMIN: i32 = 1 - 16383 - 63;
+
+fn unpack(x: &[u8; 16]) -> Unpacked {
+    let (neg, e, m) = f80_parts(x);
+    if e == 0x7fff {
+        return if m << 1 == 0 { Unpacked::Inf(neg) } else { Unpacked::Nan };
+    }
+    if m == 0 {
+        return Unpacked::Zero(neg);
+    }
+    let exp = if e == 0 { F80_EMIN } else { e as i32 - 16383 - 63 };
+    let lz = m.leading_zeros();
+    Unpacked::Num { neg, exp: exp - lz as i32, mant: m << lz }
+}
+
+fn encode(neg: bool, biased: u16, mant: u64) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    out[..8].copy_from_slice(&mant.to_le_bytes());
+    out[8..10].copy_from_slice(&(((neg as u16) << 15) | biased).to_le_bytes());
+    out
+}
+
+const F80_NAN: [u8; 16] = [0, 0, 0, 0, 0, 0, 0, 0xc0, 0xff, 0xff, 0, 0, 0, 0, 0, 0];
+
+/// Rounds `r * 2^exp` (r > 0) to 80 bits, to nearest with ties to even. Bits lost before
+/// (alignment) must be jammed into bit 0 of `r`, which then has guard bits below the
+/// result's last place.
+fn round_pack(neg: bool, r: u128, exp: i32) -> [u8; 16] {
+    let top = 127 - r.leading_zeros() as i32;
+    let mut shift = top - 63;
+    let mut e = exp + shift;
+    if e < F80_EMIN {
+        shift += F80_EMIN - e;
+        e = F80_EMIN;
+    }
+    let mut q = if shift <= 0 {
+        r << (-shift) as u32
+    } else if shift > 127 {
+        0
+    } else {
+        let q = r >> shift as u32;
+        let rem = r & ((1u128 << shift as u32) - 1);
+        let half = 1u128 << (shift as u32 - 1);
+        if rem > half || (rem == half && q & 1 == 1) { q + 1 } else { q }
+    };
+    if q == 1u128 << 64 {
+        q >>= 1;
+        e += 1;
+    }
+    if q == 0 {
+        return encode(neg, 0, 0);
+    }
+    let mant = q as u64;
+    let biased = if mant >> 63 == 1 { e + 16383 + 63 } else { 0 };
+    if biased >= 0x7fff {
+        return encode(neg, 0x7fff, 1 << 63);
+    }
+    encode(neg, biased as u16, mant)
+}
+
+/// `a + b` in 80-bit arithmetic.
+fn f80_add(a: [u8; 16], b: [u8; 16]) -> [u8; 16] {
+    use Unpacked::*;
+    match (unpack(&a), unpack(&b)) {
+        (Nan, _) | (_, Nan) => F80_NAN,
+        (Inf(s), Inf(t)) => {
+            if s == t { a } else { F80_NAN }
+        }
+        (Inf(_), _) => a,
+        (_, Inf(_)) => b,
+        (Zero(s), Zero(t)) => encode(s && t, 0, 0),
+        (Zero(_), _) => b,
+        (_, Zero(_)) => a,
+        (Num { neg: sa, exp: ea, mant: ma }, Num { neg: sb, exp: eb, mant: mb }) => {
+            let ((big_neg, big_exp, big_mant), (_, small_exp, small_mant)) =
+                if (ea, ma) >= (eb, mb) { ((sa, ea, ma), (sb, eb, mb)) } else { ((sb, eb, mb), (sa, ea, ma)) };
+            // 62 guard bits below the larger significand; what falls off the smaller one
+            // is jammed into the lowest bit.
+            let x = (big_mant as u128) << 62;
+            let d = (big_exp - small_exp) as u32;
+            let full = (small_mant as u128) << 62;
+            let y = if d >= 126 { 1 } else { (full >> d) | u128::from(full & ((1u128 << d) - 1) != 0) };
+            let r = if sa == sb { x + y } else { x - y };
+            if r == 0 {
+                return encode(false, 0, 0);
+            }
+            round_pack(big_neg, r, big_exp - 62)
+        }
+    }
+}
+
+/// `a * b` in 80-bit arithmetic.
+fn f80_mul(a: [u8; 16], b: [u8; 16]) -> [u8; 16] {
+    use Unpacked::*;
+    let neg = (a[9] ^ b[9]) & 0x80 != 0;
+    match (unpack(&a), unpack(&b)) {
+        (Nan, _) | (_, Nan) => F80_NAN,
+        (Inf(_), Zero(_)) | (Zero(_), Inf(_)) => F80_NAN,
+        (Inf(_), _) | (_, Inf(_)) => encode(neg, 0x7fff, 1 << 63),
+        (Zero(_), _) | (_, Zero(_)) => encode(neg, 0, 0),
+        (Num { exp: ea, mant: ma, .. }, Num { exp: eb, mant: mb, .. }) => round_pack(neg, ma as u128 * mb as u128, ea + eb),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -704,5 +873,76 @@ mod tests {
         assert_eq!(run(Builtin::Max, c::MPI_LONG_DOUBLE, &neg, &one), one.to_vec());
         assert_eq!(run(Builtin::Sum, c::MPI_LONG_DOUBLE, &neg, &one), f64_to_f80(-2.0).to_vec());
         assert_eq!(run(Builtin::Prod, c::MPI_LONG_DOUBLE, &neg, &neg), f64_to_f80(9.0).to_vec());
+    }
+
+    /// The integer an 80-bit value holds exactly, if it is a non-negative integer < 2^64.
+    fn as_u64(x: [u8; 16]) -> Option<u64> {
+        let (neg, e, m) = f80_parts(&x);
+        let shift = 16383 + 63 - e as i32;
+        if neg || !(0..64).contains(&shift) || m & ((1u64 << shift) - 1) != 0 {
+            return if m == 0 { Some(0) } else { None };
+        }
+        Some(m >> shift)
+    }
+
+    fn from_u64(v: u64) -> [u8; 16] {
+        if v == 0 {
+            return encode(false, 0, 0);
+        }
+        let lz = v.leading_zeros();
+        encode(false, (16383 + 63 - lz) as u16, v << lz)
+    }
+
+    #[test]
+    fn long_double_arithmetic_is_exact_where_x87_is() {
+        // Integers below 2^64 multiply and add exactly.
+        let mut seed = 0x9e3779b97f4a7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..10000 {
+            let (x, y) = (next() >> 32, next() >> 32);
+            assert_eq!(as_u64(f80_mul(from_u64(x), from_u64(y))), Some(x * y));
+            let (x, y) = (next() >> 2, next() >> 2);
+            assert_eq!(as_u64(f80_add(from_u64(x), from_u64(y))), Some(x + y));
+            let (x, y) = (next() >> 1, next() >> 1);
+            let (hi, lo) = if x > y { (x, y) } else { (y, x) };
+            assert_eq!(as_u64(f80_add(from_u64(hi), f80_neg(from_u64(lo)))), Some(hi - lo));
+        }
+        // 2^64 - 1 + 1 carries into a new binade; 2^64 + 1 rounds (tie) to even, 2^64 + 3 up.
+        assert_eq!(f80_add(from_u64(u64::MAX), from_u64(1)), f64_to_f80(18446744073709551616.0));
+        let two64 = f64_to_f80(18446744073709551616.0);
+        assert_eq!(f80_add(two64, from_u64(1)), two64);
+        assert_eq!(f80_add(two64, from_u64(3)), f80_add(two64, from_u64(4)));
+        // Products and sums of doubles agree with f64 where f64 is exact.
+        for (a, b) in [(1.5, -2.25), (1e300, 1e10), (3.0, 1e-320), (-0.0, 5.0), (7.0, -7.0)] {
+            assert_eq!(f80_to_f64(f80_mul(f64_to_f80(a), f64_to_f80(b))), a * b, "{a} * {b}");
+            assert_eq!(f80_to_f64(f80_add(f64_to_f80(a), f64_to_f80(b))), a + b, "{a} + {b}");
+        }
+        // Beyond double precision: (1 + 2^-60) + 2^-60 = 1 + 2^-59.
+        let tiny = f64_to_f80(2f64.powi(-60));
+        let one = f64_to_f80(1.0);
+        let mut want = one;
+        want[0] = 0x10; // 1 + 2^-59: bit 4 of the significand
+        assert_eq!(f80_add(f80_add(one, tiny), tiny), want);
+        // Overflow to infinity, underflow to denormals, specials.
+        let big = f64_to_f80(f64::MAX);
+        let inf = f80_mul(f80_mul(big, big), f80_mul(big, big));
+        assert_eq!(f80_cmp(&inf, &f64_to_f80(f64::MAX)), std::cmp::Ordering::Greater);
+        let small = f64_to_f80(1e-300);
+        let mut tiny80 = small;
+        for _ in 0..15 {
+            tiny80 = f80_mul(tiny80, small);
+        }
+        let denorm = f80_mul(tiny80, f64_to_f80(1e-140));
+        let (_, e, m) = f80_parts(&denorm);
+        assert!(e == 0 && m != 0 && m >> 63 == 0, "1e-4940 is a denormal");
+        assert_eq!(f80_cmp(&f80_add(denorm, denorm), &f80_mul(denorm, f64_to_f80(2.0))), std::cmp::Ordering::Equal);
+        assert_eq!(f80_to_f64(f80_add(f64_to_f80(f64::INFINITY), one)), f64::INFINITY);
+        assert!(f80_to_f64(f80_add(f64_to_f80(f64::INFINITY), f64_to_f80(f64::NEG_INFINITY))).is_nan());
+        assert!(f80_to_f64(f80_mul(f64_to_f80(f64::INFINITY), f64_to_f80(0.0))).is_nan());
     }
 }

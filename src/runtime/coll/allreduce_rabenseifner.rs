@@ -30,15 +30,14 @@ pub fn run<N: Net>(net: &mut N, red: &Reduction, count: usize) -> Result<()> {
     let n = count * e;
     let fold = Fold::new(p);
     let pof2 = fold.pof2 as usize;
-    let mut acc = net.read(SEND, 0, n);
-    let Some(sc) = reduce_scatter(net, red, &mut acc, count, fold)? else {
+    let Some((sc, data)) = reduce_scatter(net, red, count, fold)? else {
         // Sat out: the odd neighbour sends the result.
         let r = net.recv(me + 1, Dst::Region(RECV, 0, n))?;
         return net.wait_all(&[r]);
     };
-    let (off, len) = blocks(count, pof2, e, sc.block, sc.block + 1);
-    net.write(RECV, off, &acc[off..off + len]);
-    drop(acc);
+    let (off, _) = blocks(count, pof2, e, sc.block, sc.block + 1);
+    net.write(RECV, off, &data);
+    net.recycle(data);
 
     // Allgather: undo the halving steps, last first.
     let (mut lo, mut hi) = (sc.block, sc.block + 1);
@@ -57,20 +56,29 @@ pub fn run<N: Net>(net: &mut N, red: &Reduction, count: usize) -> Result<()> {
     Ok(())
 }
 
-/// The reduce-scatter half, on `acc` (this member's contribution, `count` elements). An
-/// active member ends with its block of `acc` fully reduced; one that sits out (`None`) has
+/// The reduce-scatter half, on the `count` elements of this member's send region. An active
+/// member ends with its block fully reduced (returned); one that sits out (`None`) has
 /// handed its data on.
-pub fn reduce_scatter<N: Net>(net: &mut N, red: &Reduction, acc: &mut Vec<u8>, count: usize, fold: Fold) -> Result<Option<Scattered>> {
+///
+/// Until the first fold the data is still the send buffer's, so the first half to give
+/// away goes straight from there and only the half kept is copied out.
+pub fn reduce_scatter<N: Net>(net: &mut N, red: &Reduction, count: usize, fold: Fold) -> Result<Option<(Scattered, Vec<u8>)>> {
     let me = net.rank();
     let e = red.elem;
     let n = count * e;
+    // The partial result so far: (packed offset of its first byte, bytes), or None while
+    // it is still the send buffer.
+    let mut acc: Option<(usize, Vec<u8>)> = None;
     if me < 2 * fold.rem {
         if me.is_multiple_of(2) {
-            net.send_wait(me + 1, Src::Bytes(std::mem::take(acc)))?;
+            net.send_wait(me + 1, Src::Region(SEND, 0, n))?;
             return Ok(None);
         }
+        let mut mine = net.read(SEND, 0, n);
         let other = net.recv_bytes(me - 1, n)?;
-        red.fold(acc, other, true);
+        let spare = red.fold(&mut mine, other, true);
+        net.recycle(spare);
+        acc = Some((0, mine));
     }
     let newrank = fold.newrank(me).expect("active member");
     let pof2 = fold.pof2 as usize;
@@ -80,17 +88,44 @@ pub fn reduce_scatter<N: Net>(net: &mut N, red: &Reduction, acc: &mut Vec<u8>, c
     while mask < fold.pof2 {
         let newdst = newrank ^ mask;
         let dst = fold.oldrank(newdst);
+        let lower = newdst < newrank;
         let mid = (lo + hi) / 2;
         let (keep, give) = if newrank & mask == 0 { ((lo, mid), (mid, hi)) } else { ((mid, hi), (lo, mid)) };
         let (so, sl) = blocks(count, pof2, e, give.0, give.1);
         let (ro, rl) = blocks(count, pof2, e, keep.0, keep.1);
-        let mut other = net.sendrecv(dst, Src::Bytes(acc[so..so + sl].to_vec()), dst, Dst::Bytes(rl))?.unwrap_or_default();
-        red.fold_into(&mut acc[ro..ro + rl], &mut other, newdst < newrank);
+        let out = match &acc {
+            None => Src::Region(SEND, so, sl),
+            Some((base, v)) => Src::Bytes(net.bytes_of(&v[so - base..so - base + sl])),
+        };
+        let mut other = net.sendrecv(dst, out, dst, Dst::Bytes(rl))?.unwrap_or_default();
+        acc = Some(match acc.take() {
+            None => {
+                let mut mine = net.read(SEND, ro, rl);
+                let spare = red.fold(&mut mine, other, lower);
+                net.recycle(spare);
+                (ro, mine)
+            }
+            Some((base, mut v)) => {
+                red.fold_into(&mut v[ro - base..ro - base + rl], &mut other, lower);
+                net.recycle(other);
+                (base, v)
+            }
+        });
         history.push((lo, hi));
         (lo, hi) = keep;
         mask <<= 1;
     }
-    Ok(Some(Scattered { newrank, block: lo, history }))
+    let (off, len) = blocks(count, pof2, e, lo, hi);
+    let data = match acc {
+        None => net.read(SEND, off, len),
+        Some((base, v)) if base == off && v.len() == len => v,
+        Some((base, v)) => {
+            let d = net.bytes_of(&v[off - base..off - base + len]);
+            net.recycle(v);
+            d
+        }
+    };
+    Ok(Some((Scattered { newrank, block: lo, history }, data)))
 }
 
 /// The block active member `newrank` holds after the reduce-scatter.

@@ -10,6 +10,7 @@ pub fn run<N: Net>(net: &mut N, red: &Reduction, count: usize) -> Result<()> {
     let acc = net.read(SEND, 0, count * red.elem);
     let out = run_vec(net, red, acc)?;
     net.write(RECV, 0, &out);
+    net.recycle(out);
     Ok(())
 }
 
@@ -26,19 +27,23 @@ pub fn run_vec<N: Net>(net: &mut N, red: &Reduction, mut acc: Vec<u8>) -> Result
             return Ok(net.take(r));
         }
         let other = net.recv_bytes(me - 1, n)?;
-        red.fold(&mut acc, other, true);
+        let spare = red.fold(&mut acc, other, true);
+        net.recycle(spare);
     }
     let newrank = fold.newrank(me).expect("active member");
     let mut mask = 1;
     while mask < fold.pof2 {
         let newdst = newrank ^ mask;
         let dst = fold.oldrank(newdst);
-        let other = net.sendrecv(dst, Src::Bytes(acc.clone()), dst, Dst::Bytes(n))?.unwrap_or_default();
-        red.fold(&mut acc, other, newdst < newrank);
+        let out = net.bytes_of(&acc);
+        let other = net.sendrecv(dst, Src::Bytes(out), dst, Dst::Bytes(n))?.unwrap_or_default();
+        let spare = red.fold(&mut acc, other, newdst < newrank);
+        net.recycle(spare);
         mask <<= 1;
     }
     if me < 2 * fold.rem {
-        net.send_wait(me - 1, Src::Bytes(acc.clone()))?;
+        let out = net.bytes_of(&acc);
+        net.send_wait(me - 1, Src::Bytes(out))?;
     }
     Ok(acc)
 }

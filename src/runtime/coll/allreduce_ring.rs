@@ -1,7 +1,9 @@
 //! Ring allreduce for long messages and commutative operations: p - 1 steps of a ring
 //! reduce-scatter (each block travels once around the ring, collecting every contribution),
 //! then p - 1 steps of a ring allgather in the receive buffer. Every step moves n / p bytes
-//! between neighbours only, which suits any p, not just powers of two.
+//! between neighbours only, which suits any p, not just powers of two. Each step reads this
+//! member's own part of the block it folds straight from the send buffer, which nothing
+//! writes before the allgather.
 
 use super::{Net, RECV, Reduction, SEND, Src, block};
 use crate::core::error::Result;
@@ -12,9 +14,8 @@ pub fn run<N: Net>(net: &mut N, red: &Reduction, count: usize) -> Result<()> {
     let (p, me) = (net.size(), net.rank());
     let e = red.elem;
     let pu = p as usize;
-    let acc = net.read(SEND, 0, count * e);
     if p == 1 {
-        net.write(RECV, 0, &acc);
+        net.copy((SEND, 0), (RECV, 0), count * e);
         return Ok(());
     }
     let blk = |i: u32| block(count, pu, e, i as usize);
@@ -34,11 +35,15 @@ pub fn run<N: Net>(net: &mut N, red: &Reduction, count: usize) -> Result<()> {
         };
         let (ro, rl) = blk(rb);
         let mut part = net.sendrecv(right, out, left, Dst::Bytes(rl))?.unwrap_or_default();
-        red.apply(&acc[ro..ro + rl], &mut part);
+        let mine = net.read(SEND, ro, rl);
+        red.apply(&mine, &mut part);
+        net.recycle(mine);
         carry = Some(part);
     }
     let done = (me + 1) % p;
-    net.write(RECV, blk(done).0, &carry.unwrap_or_default());
+    let last = carry.unwrap_or_default();
+    net.write(RECV, blk(done).0, &last);
+    net.recycle(last);
     for k in 0..p - 1 {
         let sb = (me + 1 + p - k) % p;
         let rb = (me + p - k) % p;

@@ -76,10 +76,18 @@ pub const TAG_EXSCAN: i32 = 29;
 /// The function behind a reduction: `inout[i] = in[i] op inout[i]` on whole elements.
 pub type ReduceFn = Arc<dyn Fn(&[u8], &mut [u8]) + Send + Sync>;
 
+/// How a reduction computes: a predefined operation is called directly (no allocation per
+/// call), a user one through the closure `abi` made.
+#[derive(Clone)]
+enum Apply {
+    Builtin(Builtin, Kind),
+    User(ReduceFn),
+}
+
 /// A reduction operation as the algorithms see it.
 #[derive(Clone)]
 pub struct Reduction {
-    f: ReduceFn,
+    f: Apply,
     pub commutative: bool,
     /// Packed bytes per element (at least 1).
     pub elem: usize,
@@ -93,28 +101,32 @@ impl std::fmt::Debug for Reduction {
 
 impl Reduction {
     pub fn new(apply: ReduceFn, commutative: bool, elem: usize) -> Reduction {
-        Reduction { f: apply, commutative, elem: elem.max(1) }
+        Reduction { f: Apply::User(apply), commutative, elem: elem.max(1) }
     }
 
     /// `inout = input op inout`.
     pub fn apply(&self, input: &[u8], inout: &mut [u8]) {
-        (self.f)(input, inout)
+        match &self.f {
+            Apply::Builtin(op, kind) => crate::core::op::apply(*op, *kind, input, inout),
+            Apply::User(f) => f(input, inout),
+        }
     }
 
     /// A predefined operation on elements of `kind` (legality already checked).
     pub fn builtin(op: Builtin, kind: Kind) -> Reduction {
-        let apply: ReduceFn = Arc::new(move |a: &[u8], b: &mut [u8]| crate::core::op::apply(op, kind, a, b));
-        Reduction::new(apply, true, kind.size())
+        Reduction { f: Apply::Builtin(op, kind), commutative: true, elem: kind.size() }
     }
 
     /// Combines `other` into `acc`, keeping rank order: the result is `other op acc` when
-    /// `other` comes from lower ranks, else `acc op other`.
-    pub fn fold(&self, acc: &mut Vec<u8>, mut other: Vec<u8>, other_is_lower: bool) {
+    /// `other` comes from lower ranks, else `acc op other`. Returns the vector left over, for
+    /// reuse.
+    pub fn fold(&self, acc: &mut Vec<u8>, mut other: Vec<u8>, other_is_lower: bool) -> Vec<u8> {
         if other_is_lower || self.commutative {
             self.apply(&other, acc);
+            other
         } else {
             self.apply(acc, &mut other);
-            *acc = other;
+            std::mem::replace(acc, other)
         }
     }
 

@@ -9,6 +9,9 @@
 //! straight between user buffers, whatever their datatype layout. Library scratch is a plain
 //! `Vec<u8>`: sent by moving it, received into a fresh one.
 
+use once_cell::sync::Lazy;
+use parking_lot::Mutex;
+
 use crate::core::error::{MpiError, Result};
 use crate::runtime::Runtime;
 use crate::runtime::p2p::Half;
@@ -63,6 +66,23 @@ pub trait Net {
     /// on so that nobody is left waiting, and the call then returns the first such error.
     fn fail(&mut self, error: MpiError);
 
+    /// An empty vector with room for `len` bytes, for library scratch.
+    fn scratch(&mut self, len: usize) -> Vec<u8> {
+        Vec::with_capacity(len)
+    }
+
+    /// Hands back a vector the algorithm no longer needs, for reuse.
+    fn recycle(&mut self, v: Vec<u8>) {
+        drop(v);
+    }
+
+    /// A scratch copy of `data` (to send a piece of a buffer the algorithm keeps using).
+    fn bytes_of(&mut self, data: &[u8]) -> Vec<u8> {
+        let mut v = self.scratch(data.len());
+        v.extend_from_slice(data);
+        v
+    }
+
     /// Copies packed bytes from one region to another (a rank's own block).
     fn copy(&mut self, from: (Region, usize), to: (Region, usize), len: usize) {
         if len > 0 {
@@ -91,6 +111,43 @@ pub trait Net {
     fn send_wait(&mut self, to: u32, src: Src) -> Result<()> {
         let s = self.send(to, src)?;
         self.wait_all(&[s])
+    }
+}
+
+/// Scratch vectors kept between collectives. Long messages need buffers of the message's
+/// size every call; allocating them anew each time costs page faults (malloc returns such
+/// blocks to the system on free), which cost more than the copies themselves.
+static POOL: Lazy<Mutex<Vec<Vec<u8>>>> = Lazy::new(|| Mutex::new(Vec::new()));
+/// Vectors smaller than this come from malloc (cheap at that size).
+const POOL_MIN: usize = 16 * 1024;
+/// Vectors larger than this are not kept.
+const POOL_MAX_BYTES: usize = 64 << 20;
+/// Vectors kept at most.
+const POOL_SLOTS: usize = 8;
+
+fn pool_take(len: usize) -> Vec<u8> {
+    if len >= POOL_MIN {
+        let mut pool = POOL.lock();
+        let best = (0..pool.len()).filter(|&i| pool[i].capacity() >= len).min_by_key(|&i| pool[i].capacity());
+        if let Some(i) = best {
+            let mut v = pool.swap_remove(i);
+            v.clear();
+            return v;
+        }
+    }
+    Vec::with_capacity(len)
+}
+
+fn pool_give(v: Vec<u8>) {
+    let cap = v.capacity();
+    if !(POOL_MIN..=POOL_MAX_BYTES).contains(&cap) {
+        return;
+    }
+    let mut pool = POOL.lock();
+    if pool.len() < POOL_SLOTS {
+        pool.push(v);
+    } else if let Some(i) = (0..pool.len()).min_by_key(|&i| pool[i].capacity()).filter(|&i| pool[i].capacity() < cap) {
+        pool[i] = v;
     }
 }
 
@@ -165,7 +222,11 @@ impl Net for RtNet<'_> {
 
     fn recv(&mut self, from: u32, dst: Dst) -> Result<Req> {
         let (buf, keep) = match dst {
-            Dst::Bytes(len) => (Buf::Owned(vec![0; len]), true),
+            Dst::Bytes(len) => {
+                let mut v = pool_take(len);
+                v.resize(len, 0);
+                (Buf::Owned(v), true)
+            }
             Dst::Region(r, off, len) => (Buf::User(self.regions[r].range(off, len)), false),
         };
         let rid = self.rt.new_recv(self.comm, from as i32, self.tag, buf, Half::Coll)?;
@@ -182,9 +243,14 @@ impl Net for RtNet<'_> {
                 };
                 self.note(error, detail);
             } else {
-                let (st, detail) = self.rt.finish(r.id);
-                self.note(st.error, detail);
                 self.forget(r.id);
+                let Some(req) = self.rt.reqs.remove(r.id) else { continue };
+                self.note(req.status.error, req.error_detail);
+                if let Body::Send(s) = req.body
+                    && let Buf::Owned(v) = s.buf
+                {
+                    pool_give(v);
+                }
             }
         }
         Ok(())
@@ -202,7 +268,17 @@ impl Net for RtNet<'_> {
     }
 
     fn read(&self, region: Region, offset: usize, len: usize) -> Vec<u8> {
-        self.regions[region].to_vec(offset, len)
+        let mut v = pool_take(len);
+        self.regions[region].read(offset, len, &mut |s| v.extend_from_slice(s));
+        v
+    }
+
+    fn scratch(&mut self, len: usize) -> Vec<u8> {
+        pool_take(len)
+    }
+
+    fn recycle(&mut self, v: Vec<u8>) {
+        pool_give(v);
     }
 
     fn write(&mut self, region: Region, offset: usize, data: &[u8]) {

@@ -14,6 +14,7 @@ pub fn run<N: Net>(net: &mut N, red: &Reduction, root: u32, count: usize) -> Res
     if tree_root == root {
         if let Some(acc) = acc {
             net.write(RECV, 0, &acc);
+            net.recycle(acc);
         }
     } else if let Some(acc) = acc {
         net.send_wait(root, Src::Bytes(acc))?;
@@ -46,7 +47,8 @@ pub fn reduce_to<N: Net>(net: &mut N, red: &Reduction, root: u32, n: usize) -> R
     for k in kids {
         net.wait_all(&[k])?;
         let other = net.take(k);
-        red.fold(&mut acc, other, false);
+        let spare = red.fold(&mut acc, other, false);
+        net.recycle(spare);
     }
     if rel == 0 {
         return Ok(Some(acc));

@@ -20,9 +20,11 @@ pub fn run<N: Net>(net: &mut N, red: &Reduction, counts: &[usize]) -> Result<()>
     for k in 1..p {
         let dst = ((me + k) % p) as usize;
         let src = (me + p - k) % p;
-        let other = net.sendrecv(dst as u32, Src::Region(SEND, disp[dst], counts[dst] * e), src, Dst::Bytes(mine))?;
-        red.apply(&other.unwrap_or_default(), &mut acc);
+        let other = net.sendrecv(dst as u32, Src::Region(SEND, disp[dst], counts[dst] * e), src, Dst::Bytes(mine))?.unwrap_or_default();
+        red.apply(&other, &mut acc);
+        net.recycle(other);
     }
     net.write(RECV, 0, &acc);
+    net.recycle(acc);
     Ok(())
 }

@@ -19,10 +19,12 @@ pub fn run<N: Net>(net: &mut N, red: &Reduction, counts: &[usize]) -> Result<()>
                 if i == 0 {
                     net.write(RECV, 0, &acc[..len]);
                 } else {
-                    reqs.push(net.send(i as u32, Src::Bytes(acc[off..off + len].to_vec()))?);
+                    let out = net.bytes_of(&acc[off..off + len]);
+                    reqs.push(net.send(i as u32, Src::Bytes(out))?);
                 }
                 off += len;
             }
+            net.recycle(acc);
             net.wait_all(&reqs)
         }
         None => {

@@ -10,26 +10,32 @@ pub fn run<N: Net>(net: &mut N, red: &Reduction, count: usize, exclusive: bool) 
     let (p, me) = (net.size(), net.rank());
     let n = count * red.elem;
     let mut partial = net.read(SEND, 0, n);
-    let mut result = if exclusive { None } else { Some(partial.clone()) };
+    let mut result = if exclusive { None } else { Some(net.bytes_of(&partial)) };
     let mut mask = 1;
     while mask < p {
         let dst = me ^ mask;
         if dst < p {
-            let other = net.sendrecv(dst, Src::Bytes(partial.clone()), dst, Dst::Bytes(n))?.unwrap_or_default();
+            let out = net.bytes_of(&partial);
+            let other = net.sendrecv(dst, Src::Bytes(out), dst, Dst::Bytes(n))?.unwrap_or_default();
             if dst < me {
+                let copy = net.bytes_of(&other);
                 match result.as_mut() {
-                    Some(r) => red.fold(r, other.clone(), true),
-                    None => result = Some(other.clone()),
+                    Some(r) => {
+                        let spare = red.fold(r, copy, true);
+                        net.recycle(spare);
+                    }
+                    None => result = Some(copy),
                 }
-                red.fold(&mut partial, other, true);
-            } else {
-                red.fold(&mut partial, other, false);
             }
+            let spare = red.fold(&mut partial, other, dst < me);
+            net.recycle(spare);
         }
         mask <<= 1;
     }
     if let Some(r) = result {
         net.write(RECV, 0, &r);
+        net.recycle(r);
     }
+    net.recycle(partial);
     Ok(())
 }

@@ -213,7 +213,7 @@ fn expected(lo: u32, hi: u32, count: usize, noncomm: bool) -> Vec<u8> {
     let red = if noncomm { matrix_product() } else { sum_i64() };
     let mut acc = contribution(lo, count, noncomm);
     for r in lo + 1..hi {
-        red.fold(&mut acc, contribution(r, count, noncomm), false);
+        let _ = red.fold(&mut acc, contribution(r, count, noncomm), false);
     }
     acc
 }
