@@ -37,6 +37,7 @@ fn main() {
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=src/lib.rs");
     println!("cargo:rerun-if-changed=src/abi");
+    println!("cargo:rerun-if-changed=include/ft-mpi-modes.h");
     // Programs built against MPICH look for libmpi.so.12.
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libmpi.so.12");
 
@@ -834,6 +835,10 @@ fn install_into_profile_dir(out_dir: &Path, mpi_h: &str, mpif_h: &str) {
     if fs::create_dir_all(&include).is_ok() {
         write_if_changed(&include.join("mpi.h"), mpi_h);
         write_if_changed(&include.join("mpif.h"), mpif_h);
+        let modes = Path::new(env!("CARGO_MANIFEST_DIR")).join("include/ft-mpi-modes.h");
+        if let Ok(text) = fs::read_to_string(&modes) {
+            write_if_changed(&include.join("ft-mpi-modes.h"), &text);
+        }
     }
     for dir in [profile_dir.to_path_buf(), profile_dir.join("deps")] {
         if fs::create_dir_all(&dir).is_err() {

@@ -826,6 +826,26 @@ MPI_Errhandler MPI_Errhandler_f2c(MPI_Fint errhandler);
 MPI_Fint MPI_Errhandler_c2f(MPI_Errhandler errhandler);
 
 /**
+ * Sets the communicator and message modes of `comm`; communicators made from it later
+ */
+int FTMPI_Comm_set_mode(MPI_Comm comm, int comm_mode, int msg_mode);
+
+/**
+ * The communicator and message modes of `comm`.
+ */
+int FTMPI_Comm_get_mode(MPI_Comm comm, int *comm_mode, int *msg_mode);
+
+/**
+ * Copies the value of `FT_MPI_COM_FAILED` into `map`, which must hold one int per rank of
+ */
+int FTMPI_Comm_failed_map(MPI_Comm comm, int *map);
+
+/**
+ * Copies the value of `FT_MPI_LIST_FAILED` into `list` and its length into `n`: the failed
+ */
+int FTMPI_Comm_failed_list(MPI_Comm comm, int *list, int *n);
+
+/**
  * The group of `comm` (its local group for an intercommunicator).
  */
 int MPI_Comm_group(MPI_Comm comm, MPI_Group *group);

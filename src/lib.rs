@@ -8,6 +8,7 @@
 
 pub mod abi;
 pub mod core;
+pub mod ft;
 pub mod launcher;
 pub mod runtime;
 pub mod transport;

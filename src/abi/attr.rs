@@ -31,21 +31,12 @@ static LASTUSEDCODE_VALUE: c_int = c::MPI_ERR_LASTCODE;
 /// The world size, set when first asked for.
 static UNIVERSE_SIZE_VALUE: AtomicI32 = AtomicI32::new(0);
 
-/// Predefined keys this file does not answer yet: the FT-MPI attributes.
-const FT_KEYS: &[c_int] = &[
-    c::FT_MPI_COM_NUM_FAILED,
-    c::FT_MPI_COM_FAILED,
-    c::FT_MPI_LIST_NUM_FAILED,
-    c::FT_MPI_LIST_FAILED,
-    c::FTMPI_COMM_MODE,
-    c::FTMPI_MSG_MODE,
-    c::FTMPI_COMM_STATE,
-    c::FTMPI_COLL_MODE,
-];
-
 /// Where a predefined attribute's value is, or `None` when the key is predefined but has no
-/// value here.
-fn predefined_value(key: c_int) -> Result<Option<*const c_int>> {
+/// value here. The FT-MPI attributes point into the communicator's own record.
+fn predefined_value(ci: u32, key: c_int) -> Result<Option<*const c_int>> {
+    if let Some(addr) = runtime::with(|rt| rt.ft_attr(ci, key))? {
+        return Ok(Some(addr as *const c_int));
+    }
     Ok(Some(match key {
         c::MPI_TAG_UB => &TAG_UB_VALUE,
         c::MPI_HOST => &HOST_VALUE,
@@ -58,7 +49,6 @@ fn predefined_value(key: c_int) -> Result<Option<*const c_int>> {
             UNIVERSE_SIZE_VALUE.store(n as i32, Ordering::Relaxed);
             UNIVERSE_SIZE_VALUE.as_ptr()
         }
-        k if FT_KEYS.contains(&k) => return Ok(None),
         k => return Err(MpiError::new(c::MPI_ERR_KEYVAL, format!("Invalid keyval (handle {k:#x})"))),
     }))
 }
@@ -213,7 +203,7 @@ unsafe fn get(comm: MPI_Comm, keyval: c_int, attribute_val: *mut c_void, flag: *
     let found: Option<*mut c_void> = match kv {
         Keyval::Predefined(key) => {
             runtime::with(|rt| rt.comm(ci).map(|_| ()))?;
-            predefined_value(key)?.map(|p| p.cast_mut().cast())
+            predefined_value(ci, key)?.map(|p| p.cast_mut().cast())
         }
         Keyval::User(k) => runtime::with(|rt| rt.attr_get(ci, k))?.map(|v| v as *mut c_void),
     };

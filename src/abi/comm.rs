@@ -45,6 +45,13 @@ pub unsafe extern "C" fn MPI_Comm_dup(comm: MPI_Comm, newcomm: *mut MPI_Comm) ->
     let code = guarded("MPI_Comm_dup", || {
         let ci = handle::comm(comm)?;
         args::out_ptr(newcomm, "newcomm")?;
+        // SAFETY: checked non-NULL; FT-MPI programs may store FT_MPI_CHECK_RECOVER there.
+        if super::ftmpi::check_recover_requested(unsafe { *newcomm }) {
+            runtime::with(|rt| {
+                rt.ft.check_recover = true;
+                Ok(())
+            })?;
+        }
         let ni = attrs::comm_dup(ci)?;
         // SAFETY: checked non-NULL.
         unsafe { *newcomm = handle::comm_handle(ni) };

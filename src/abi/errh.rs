@@ -58,6 +58,7 @@ pub fn dispatch(comm: MPI_Comm, code: c_int) -> c_int {
     let errh = handler_for(comm);
     match errh {
         Errh::Return => code,
+        Errh::Fatal if code == c::MPI_ERR_OTHER && failure_survivable(comm) => code,
         Errh::Fatal => fatal(code),
         Errh::User(f) => {
             let mut comm_arg = comm;
@@ -70,6 +71,20 @@ pub fn dispatch(comm: MPI_Comm, code: c_int) -> c_int {
             code
         }
     }
+}
+
+/// In BLANK, SHRINK and REBUILD mode the default handler returns process-failure errors
+/// (FT-MPI codes test return codes without installing a handler); other errors stay fatal.
+fn failure_survivable(comm: MPI_Comm) -> bool {
+    if !runtime::initialized() || runtime::finalized() {
+        return false;
+    }
+    let idx = handle::comm(comm).unwrap_or(runtime::comms::WORLD);
+    runtime::with(|rt| {
+        let c = rt.comms.get(idx).or_else(|| rt.comms.get(runtime::comms::WORLD));
+        Ok(rt.ft.world.any && c.is_some_and(|c| c.ft.comm_mode.tolerant()))
+    })
+    .unwrap_or(false)
 }
 
 fn handler_for(comm: MPI_Comm) -> Errh {

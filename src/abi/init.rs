@@ -20,7 +20,13 @@ pub unsafe extern "C" fn MPI_Init(argc: *mut c_int, argv: *mut *mut *mut c_char)
     let _ = (argc, argv);
     Lazy::force(&EPOCH);
     let code = guarded("MPI_Init", runtime::init);
-    dispatch(c::MPI_COMM_WORLD, code)
+    restarted_or(dispatch(c::MPI_COMM_WORLD, code))
+}
+
+/// A respawned process (REBUILD) learns from MPI_Init that it replaced a failed one. The value
+/// is not an error class and no error handler sees it.
+fn restarted_or(code: c_int) -> c_int {
+    if code == c::MPI_SUCCESS && runtime::restarted() { c::MPI_INIT_RESTARTED_NODE } else { code }
 }
 
 /// Starts MPI with a thread level: every call is serialized by the library, so up to
@@ -41,7 +47,7 @@ pub unsafe extern "C" fn MPI_Init_thread(
         Ok(())
     });
     let _ = (argc, argv);
-    dispatch(c::MPI_COMM_WORLD, code)
+    restarted_or(dispatch(c::MPI_COMM_WORLD, code))
 }
 
 /// The thread level in effect.

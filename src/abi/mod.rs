@@ -22,6 +22,7 @@ pub mod errh;
 pub mod f2c;
 /// cbindgen:ignore
 pub mod fortran;
+pub mod ftmpi;
 pub mod group;
 pub mod handle;
 pub mod init;
@@ -36,6 +37,7 @@ pub use comm::*;
 pub use datatype::*;
 pub use errh::*;
 pub use f2c::*;
+pub use ftmpi::*;
 pub use group::*;
 pub use init::*;
 pub use op::*;

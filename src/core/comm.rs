@@ -60,6 +60,16 @@ impl ContextPool {
         None
     }
 
+    /// Takes a particular id (agreed elsewhere); false if it is not free here.
+    pub fn take(&mut self, id: u32) -> bool {
+        let (w, b) = (id as usize / 64, id % 64);
+        if id <= SELF_ID || w >= WORDS || self.free[w] & (1u64 << b) == 0 {
+            return false;
+        }
+        self.free[w] &= !(1u64 << b);
+        true
+    }
+
     pub fn release(&mut self, id: u32) {
         if (id as usize) < MAX_CONTEXTS && id > SELF_ID {
             self.free[id as usize / 64] |= 1u64 << (id % 64);

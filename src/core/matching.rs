@@ -99,6 +99,20 @@ impl<R: Copy + PartialEq, U> Matching<R, U> {
         false
     }
 
+    /// The oldest posted receive on `context` whose pattern satisfies `pred`.
+    pub fn first_posted(&self, context: u32, pred: impl Fn(&Pattern) -> bool) -> Option<R> {
+        self.by_context.get(&context)?.posted.iter().find(|(p, _)| pred(p)).map(|(_, r)| *r)
+    }
+
+    /// Forgets a context altogether (a recovery retired it): its unexpected messages are
+    /// dropped and its posted receives returned, to be failed by the caller.
+    pub fn retire_context(&mut self, context: u32) -> Vec<R> {
+        match self.by_context.remove(&context) {
+            Some(q) => q.posted.into_iter().map(|(_, r)| r).collect(),
+            None => Vec::new(),
+        }
+    }
+
     /// Drops a context's queues when its communicator is gone and nothing is left in them.
     pub fn forget_context_if_idle(&mut self, context: u32) {
         if self.by_context.get(&context).is_some_and(|q| q.posted.is_empty() && q.unexpected.is_empty()) {

@@ -2,11 +2,9 @@
 //! endpoint table (the fence), report abort and finalize.
 
 use std::io;
-use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
-use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
 use crate::core::error::{MpiError, Result};
 use crate::launcher::proto::{self, Msg};
@@ -85,6 +83,24 @@ impl Boot {
         }
     }
 
+    /// Sends one message (the control thread does the reading once MPI_Init is done).
+    pub fn send(&mut self, m: &Msg) -> Result<()> {
+        proto::write_msg(&mut self.stream, m).map_err(lost)
+    }
+
+    /// A second handle on the connection, for the control thread.
+    pub fn control_stream(&self) -> Result<UnixStream> {
+        self.stream.try_clone().map_err(|e| MpiError::other(format!("cannot share the connection to mpirun: {e}")))
+    }
+
+    /// In a respawned process, after the table: the outcome of the recovery it joins.
+    pub fn recovered(&mut self) -> Result<crate::runtime::ft::Agreed> {
+        let m = proto::read_msg(&mut self.stream).map_err(lost)?;
+        let name = m.name();
+        crate::runtime::ft::Agreed::from_msg(m)
+            .ok_or_else(|| MpiError::other(format!("unexpected {name} message from mpirun while rejoining the job")))
+    }
+
     /// Tells mpirun to end the job with `code`; waits (bounded) to be killed.
     pub fn abort(&mut self, code: i32, message: &str) {
         let _ = proto::write_msg(&mut self.stream, &Msg::Abort { code, message: message.to_string() });
@@ -92,25 +108,6 @@ impl Boot {
         let _ = proto::read_msg(&mut self.stream);
     }
 
-    /// Reports a clean finalize and waits for mpirun's acknowledgement, so that mpirun
-    /// knows before it sees the exit.
-    pub fn finalize(&mut self) -> Result<()> {
-        proto::write_msg(&mut self.stream, &Msg::Finalize).map_err(lost)?;
-        match proto::read_msg(&mut self.stream).map_err(lost)? {
-            Msg::FinalizeAck => Ok(()),
-            other => Err(MpiError::other(format!("unexpected message from mpirun at finalize: {other:?}"))),
-        }
-    }
-
-    /// True when mpirun has gone away (the socket hung up or has unexpected input).
-    pub fn launcher_gone(&self) -> bool {
-        let mut fds = [PollFd::new(self.stream.as_fd(), PollFlags::POLLIN)];
-        match poll(&mut fds, PollTimeout::ZERO) {
-            Ok(0) => false,
-            Ok(_) => fds[0].revents().is_some_and(|r| r.intersects(PollFlags::POLLHUP | PollFlags::POLLERR | PollFlags::POLLIN)),
-            Err(e) => e != nix::errno::Errno::EINTR,
-        }
-    }
 }
 
 impl From<io::Error> for MpiError {

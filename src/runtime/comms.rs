@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::core::comm::Group;
 use crate::core::error::{MpiError, Result};
 use crate::core::topo::Topology;
+use crate::ft::state::CommFt;
 
 use super::Runtime;
 use super::p2p::Half;
@@ -31,10 +32,13 @@ pub struct Comm {
     pub topo: Option<Arc<Topology>>,
     /// Cached attributes as (keyval index, value), in the order they were first set.
     pub attrs: Vec<(u32, usize)>,
+    /// Modes, failure state and recovery epoch.
+    pub ft: CommFt,
 }
 
 impl Comm {
     pub fn new(id: u32, group: Group, rank: u32, name: &str) -> Comm {
+        let extent = group.size();
         Comm {
             id,
             group,
@@ -44,7 +48,19 @@ impl Comm {
             remote: None,
             topo: None,
             attrs: Vec::new(),
+            ft: CommFt::new(extent, Default::default(), Default::default(), false),
         }
+    }
+
+    /// Context of point-to-point traffic: the id's, tagged with the recovery epoch so that
+    /// a message sent before a recovery never matches a receive posted after it.
+    pub fn p2p_ctx(&self) -> u32 {
+        crate::core::comm::p2p_context(self.id) | epoch_bits(self.ft.epoch)
+    }
+
+    /// Context of collective traffic.
+    pub fn coll_ctx(&self) -> u32 {
+        crate::core::comm::coll_context(self.id) | epoch_bits(self.ft.epoch)
     }
 
     /// Size of the local group (`MPI_Comm_size`).
@@ -77,6 +93,11 @@ impl Comm {
     }
 }
 
+/// Context ids take the low 13 bits (4096 ids, two halves); the epoch takes the rest.
+fn epoch_bits(epoch: u32) -> u32 {
+    (epoch & 0x7_ffff) << 13
+}
+
 /// Communicators by index; 0 and 1 are the predefined ones.
 #[derive(Default)]
 pub struct Comms {
@@ -101,6 +122,11 @@ impl Comms {
 
     pub fn get_mut(&mut self, i: u32) -> Option<&mut Comm> {
         self.slots.get_mut(i as usize).and_then(|s| s.as_mut())
+    }
+
+    /// Indices of every live communicator.
+    pub fn ids(&self) -> Vec<u32> {
+        self.slots.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(i, _)| i as u32).collect()
     }
 
     pub fn remove(&mut self, i: u32) -> Option<Comm> {
@@ -221,15 +247,31 @@ impl Runtime {
     /// MPI_Comm_dup: same groups and topology, new context, same error handler. Attributes
     /// are copied by `attrs::comm_dup`, which calls the copy callbacks.
     pub fn comm_dup(&mut self, i: u32) -> Result<u32> {
+        // A communicator with failed members is recovered by its dup (FT-MPI): repaired in
+        // place, and the duplicate gets the context agreed during the recovery.
+        let forced = std::mem::take(&mut self.ft.check_recover);
+        if let Some(id) = self.recover_if_needed(i, forced)? {
+            return self.dup_with_context(i, id);
+        }
+        if i == WORLD
+            && let Some(id) = self.ft.world_dup.take()
+        {
+            // Respawned: the survivors made this duplicate in the recovery this process joined.
+            self.ctx_pool.release(id);
+            return self.dup_with_context(i, id);
+        }
         let old = self.comm(i)?.clone();
         let id = if old.is_inter() { self.agree_inter(i)? } else { self.agree_context(i)? };
         self.errhandlers.attach(old.errhandler);
-        Ok(self.comms.insert(Comm { id, name: String::new(), attrs: Vec::new(), ..old }))
+        let ft = old.ft.inherit(old.size());
+        Ok(self.comms.insert(Comm { id, name: String::new(), attrs: Vec::new(), ft, ..old }))
     }
 
     /// A new communicator derived from `parent`: the parent's error handler, no name.
     pub fn insert_derived(&mut self, parent: u32, mut c: Comm) -> Result<u32> {
-        let eh = self.comm(parent)?.errhandler;
+        let p = self.comm(parent)?;
+        let eh = p.errhandler;
+        c.ft = p.ft.inherit(c.size());
         self.errhandlers.attach(eh);
         c.errhandler = eh;
         Ok(self.comms.insert(c))
@@ -247,8 +289,8 @@ impl Runtime {
         }
         self.errhandlers.detach(c.errhandler);
         self.ctx_pool.release(c.id);
-        self.matching.forget_context_if_idle(crate::core::comm::p2p_context(c.id));
-        self.matching.forget_context_if_idle(crate::core::comm::coll_context(c.id));
+        self.matching.forget_context_if_idle(c.p2p_ctx());
+        self.matching.forget_context_if_idle(c.coll_ctx());
         Ok(())
     }
 

@@ -182,6 +182,7 @@ impl Runtime {
     /// MPI_Comm_create: the members of `group` (a subset of `comm`'s group) get a new
     /// communicator, the others `None`. Collective over `comm`.
     pub fn comm_create(&mut self, comm: u32, group: &Group) -> Result<Option<u32>> {
+        self.recover_before_construct(comm)?;
         let cm = self.comm(comm)?;
         not_inter(cm, "MPI_Comm_create")?;
         if let Some(&w) = group.members.iter().find(|&&w| cm.group.rank_of(w).is_none()) {
@@ -200,6 +201,7 @@ impl Runtime {
     /// MPI_Comm_split: one new communicator per color, ranked by (key, old rank);
     /// `MPI_UNDEFINED` gets `None`.
     pub fn comm_split(&mut self, comm: u32, color: i32, key: i32) -> Result<Option<u32>> {
+        self.recover_before_construct(comm)?;
         let cm = self.comm(comm)?;
         not_inter(cm, "MPI_Comm_split")?;
         let (old, me) = (cm.group.clone(), cm.rank);
@@ -370,5 +372,15 @@ impl Runtime {
         let mut new = Comm::new(id, group, rank, "");
         new.topo = Some(Arc::new(Topology::Cart(sub)));
         self.insert_derived(comm, new)
+    }
+}
+
+impl Runtime {
+    /// `MPI_Comm_split` and `MPI_Comm_create` recover a communicator with failed members
+    /// first, like `MPI_Comm_dup` (the agreed context for a duplicate is left unused).
+    fn recover_before_construct(&mut self, comm: u32) -> Result<()> {
+        let forced = std::mem::take(&mut self.ft.check_recover);
+        self.recover_if_needed(comm, forced)?;
+        Ok(())
     }
 }

@@ -14,6 +14,7 @@ pub mod coll;
 pub mod comms;
 pub mod config;
 pub mod construct;
+pub mod ft;
 pub mod groups;
 pub mod p2p;
 pub mod progress;
@@ -91,6 +92,7 @@ pub struct Runtime {
     pub bsend: Option<BsendBuffer>,
     pub groups: Groups,
     pub keyvals: Keyvals,
+    pub ft: ft::Ft,
 }
 
 const UNINIT: u8 = 0;
@@ -154,10 +156,39 @@ pub fn init() -> Result<()> {
     }
     let size = info.size;
     let rank = info.rank;
+    let mut ft = ft::Ft::new(size as usize);
     let mut comms = Comms::default();
     let errhandlers = Errhandlers::default();
-    comms.insert(Comm::new(WORLD_ID, Group::new((0..size).collect()), rank, "MPI_COMM_WORLD"));
-    comms.insert(Comm::new(SELF_ID, Group::new(vec![rank]), 0, "MPI_COMM_SELF"));
+    let mut world = Comm::new(WORLD_ID, Group::new((0..size).collect()), rank, "MPI_COMM_WORLD");
+    world.ft = crate::ft::state::CommFt::new(size, ft.job_comm_mode, ft.job_msg_mode, ft.coll_strict);
+    let mut selfc = Comm::new(SELF_ID, Group::new(vec![rank]), 0, "MPI_COMM_SELF");
+    selfc.ft = world.ft.inherit(1);
+    let mut ctx_pool = ContextPool::default();
+    if let Some(b) = boot.as_mut() {
+        if info.incarnation > 0 {
+            // A respawned process: mpirun sends the outcome of the recovery it joins.
+            let a = b.recovered()?;
+            if !a.ok {
+                return Err(MpiError::other(format!("this process was respawned, but the recovery failed: {}", a.message)));
+            }
+            for &(r, inc, pid, ref ep) in &a.rejoined {
+                if r != rank {
+                    shm.replace_peer(r, pid, ep).map_err(|e| MpiError::other(format!("bad endpoint from mpirun: {e}")))?;
+                    ft.world.revive(r, inc);
+                }
+            }
+            world.ft.epoch = a.round;
+            world.ft.round = a.round;
+            if ctx_pool.take(a.dup_context) {
+                ft.world_dup = Some(a.dup_context);
+            }
+            ft.restarted = true;
+        }
+        let waker = shm.wake_handle().open().map_err(|e| MpiError::other(format!("cannot open this rank's doorbell: {e}")))?;
+        ft::start_control(b.control_stream()?, ft.inbox.clone(), waker)?;
+    }
+    comms.insert(world);
+    comms.insert(selfc);
     let rt = Runtime {
         cma_ok: config.cma,
         info,
@@ -171,10 +202,11 @@ pub fn init() -> Result<()> {
         streams: Vec::new(),
         comms,
         errhandlers,
-        ctx_pool: ContextPool::default(),
+        ctx_pool,
         bsend: None,
         groups: Groups::default(),
         keyvals: Keyvals::default(),
+        ft,
     };
     *guard.borrow_mut() = Some(rt);
     PHASE.store(RUNNING, Ordering::Release);
@@ -185,11 +217,9 @@ pub fn init() -> Result<()> {
 pub fn finalize() -> Result<()> {
     attrs::finalize_self()?;
     with(|rt| {
-        rt.barrier(comms::WORLD)?;
+        // Through mpirun rather than a barrier on MPI_COMM_WORLD: it never waits for the dead.
+        rt.finalize_barrier()?;
         rt.shm.unlink_own();
-        if let Some(b) = rt.boot.as_mut() {
-            b.finalize()?;
-        }
         Ok(())
     })?;
     let guard = GLOBAL.lock();
@@ -214,6 +244,11 @@ pub fn abort(code: i32, message: &str) -> ! {
         }
     }
     std::process::exit(code & 0xff)
+}
+
+/// True in a process that replaced a failed one (REBUILD).
+pub fn restarted() -> bool {
+    with(|rt| Ok(rt.ft.restarted)).unwrap_or(false)
 }
 
 /// This process's world rank, when known (for messages).

@@ -8,7 +8,6 @@
 //! CTS and the sender streams DATA frames through the ring.
 
 use crate::abi::consts as c;
-use crate::core::comm::{coll_context, p2p_context};
 use crate::core::error::{MpiError, Result};
 use crate::core::matching::{Envelope, Pattern};
 use crate::transport::shm::{Frame, Payload};
@@ -38,10 +37,10 @@ pub enum Half {
 
 impl Runtime {
     fn context(&self, comm: u32, half: Half) -> Result<u32> {
-        let id = self.comm(comm)?.id;
+        let cm = self.comm(comm)?;
         Ok(match half {
-            Half::P2p => p2p_context(id),
-            Half::Coll | Half::CollRemote => coll_context(id),
+            Half::P2p => cm.p2p_ctx(),
+            Half::Coll | Half::CollRemote => cm.coll_ctx(),
         })
     }
 
@@ -51,6 +50,9 @@ impl Runtime {
             let mut r = Request::new(Body::Null, comm);
             r.status = Status::proc_null();
             return Ok(self.reqs.insert(r));
+        }
+        if self.ft.world.any {
+            self.ft_gate(comm, Some(dest as u32), half, false)?;
         }
         let cm = self.comm(comm)?;
         let world = cm.group_for(half).world(dest as u32);
@@ -64,7 +66,7 @@ impl Runtime {
     /// the general path must be taken.
     pub fn try_send_now(&mut self, comm: u32, dest: i32, tag: i32, ub: &crate::transport::userbuf::UserBuf) -> Result<bool> {
         let len = ub.len();
-        if len > self.config.eager_limit || dest < 0 {
+        if len > self.config.eager_limit || dest < 0 || self.ft.world.any {
             return Ok(false);
         }
         let cm = self.comm(comm)?;
@@ -74,7 +76,7 @@ impl Runtime {
         }
         let h = Header {
             src: self.info.rank,
-            context: p2p_context(cm.id),
+            context: cm.p2p_ctx(),
             tag,
             len: len as u64,
             msg_len: len as u64,
@@ -93,6 +95,16 @@ impl Runtime {
             r.status = Status::proc_null();
             return Ok(self.reqs.insert(r));
         }
+        if self.ft.world.any {
+            let peer = (src != c::MPI_ANY_SOURCE).then_some(src as u32);
+            if let Some(dead) = self.ft_gate(comm, peer, half, true)? {
+                let mut r = Request::new(Body::Null, comm);
+                r.done = true;
+                r.status = Status { source: dead as i32, error: c::MPI_ERR_OTHER, ..Status::empty() };
+                r.error_detail = Some(self.ft_report_text(comm, dead));
+                return Ok(self.reqs.insert(r));
+            }
+        }
         let cm = self.comm(comm)?;
         let group = cm.group_for(half).clone();
         let pattern = Pattern {
@@ -108,7 +120,9 @@ impl Runtime {
     pub fn start(&mut self, rid: u32) -> Result<()> {
         let req = self.reqs.get_mut(rid).ok_or_else(|| MpiError::new(c::MPI_ERR_REQUEST, "Invalid request"))?;
         req.active = true;
-        req.error_detail = None;
+        if !matches!(req.body, Body::Null) {
+            req.error_detail = None;
+        }
         match &mut req.body {
             Body::Null => {
                 req.done = true;
@@ -489,6 +503,10 @@ impl Runtime {
     }
 
     pub(super) fn reject(&self, src: u32, what: &str) {
+        if self.ft.world.any {
+            // After a failure, peers answer operations this rank has already failed.
+            return;
+        }
         eprintln!("ftmpi: rank {}: ignored a frame from rank {src}: {what}", self.info.rank);
     }
 
@@ -609,7 +627,7 @@ impl Runtime {
         let cm = self.comm(comm)?;
         let group = cm.peer_group();
         let pat = Pattern {
-            context: p2p_context(cm.id),
+            context: cm.p2p_ctx(),
             src: if src == c::MPI_ANY_SOURCE { None } else { Some(group.world(src as u32)) },
             tag: if tag == c::MPI_ANY_TAG { None } else { Some(tag) },
         };

@@ -18,7 +18,7 @@ const FRAMES_PER_POLL: usize = 64;
 impl Runtime {
     /// One round of progress. Returns whether anything happened.
     pub fn progress(&mut self) -> Result<bool> {
-        let mut did = false;
+        let mut did = self.ft_poll()?;
         for _ in 0..FRAMES_PER_POLL {
             match self.shm.poll_frame() {
                 None => break,
@@ -57,11 +57,10 @@ impl Runtime {
                 // A full peer ring frees up without ringing our doorbell: keep polling.
                 std::thread::yield_now();
             } else {
-                if self.boot.as_ref().is_some_and(|b| b.launcher_gone()) {
-                    eprintln!("ftmpi: rank {}: mpirun has gone away; exiting", self.info.rank);
-                    std::process::exit(1);
-                }
-                self.shm.sleep(SLEEP_SLICE);
+                // The control thread rings the doorbell when mpirun has news (a failure, the
+                // end of an agreement, or its own end).
+                let inbox = &self.ft;
+                self.shm.sleep_unless(SLEEP_SLICE, || inbox.inbox_pending());
                 idle = self.config.spin;
             }
         }

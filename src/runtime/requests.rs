@@ -211,6 +211,11 @@ impl Requests {
         r
     }
 
+    /// Ids of every request in the table.
+    pub fn ids(&self) -> Vec<u32> {
+        self.slots.iter().enumerate().filter(|(_, s)| s.1.is_some()).map(|(i, _)| i as u32).collect()
+    }
+
     /// The id put on the wire: generation and index.
     pub fn wire_id(&self, i: u32) -> u64 {
         ((self.slots[i as usize].0 as u64) << 32) | i as u64

@@ -44,7 +44,7 @@ mod tests;
 
 use std::sync::Arc;
 
-use crate::core::error::Result;
+use crate::core::error::{MpiError, Result};
 use crate::core::op::{Builtin, Kind};
 use crate::transport::userbuf::UserBuf;
 
@@ -211,7 +211,53 @@ pub const RECV: Region = 1;
 impl Runtime {
     fn coll_shape(&self, comm: u32) -> Result<(u32, u32)> {
         let c = self.comm(comm)?;
+        if c.ft.has_gaps() {
+            let live: Vec<u32> = (0..c.size()).filter(|&r| !c.ft.is_gap(r)).collect();
+            let me = live.iter().position(|&r| r == c.rank).unwrap_or(0) as u32;
+            return Ok((live.len() as u32, me));
+        }
         Ok((c.size(), c.rank))
+    }
+
+    /// The live ranks of a communicator with BLANK gaps, in order; `None` without gaps.
+    /// Collectives skip the gaps by running over these.
+    pub fn live_ranks(&self, comm: u32) -> Result<Option<std::sync::Arc<Vec<u32>>>> {
+        let c = self.comm(comm)?;
+        if !c.ft.has_gaps() {
+            return Ok(None);
+        }
+        Ok(Some(std::sync::Arc::new((0..c.size()).filter(|&r| !c.ft.is_gap(r)).collect())))
+    }
+
+    /// A root given as a communicator rank, as the algorithms number it.
+    fn vroot(&self, comm: u32, root: u32) -> Result<u32> {
+        match self.live_ranks(comm)? {
+            None => Ok(root),
+            Some(l) => l.iter().position(|&r| r == root).map(|i| i as u32).ok_or_else(|| {
+                MpiError::new(crate::abi::consts::MPI_ERR_ROOT, format!("Invalid root {root}: it is a gap left by a failed process (BLANK mode)"))
+            }),
+        }
+    }
+
+    /// Per-rank blocks without the gaps' (empty input stays empty).
+    fn live_blocks(&self, comm: u32, blocks: Vec<UserBuf>) -> Result<Vec<UserBuf>> {
+        let c = self.comm(comm)?;
+        if blocks.is_empty() {
+            return Ok(blocks);
+        }
+        Ok(blocks.into_iter().enumerate().filter(|(r, _)| !c.ft.is_gap(*r as u32)).map(|(_, b)| b).collect())
+    }
+
+    /// A buffer of one `block` per rank of `comm`, cut into the live ranks' blocks.
+    fn split_live(&self, comm: u32, buf: Option<&UserBuf>, block: usize) -> Result<Vec<UserBuf>> {
+        let Some(buf) = buf.filter(|b| !b.is_empty() || block == 0) else { return Ok(Vec::new()) };
+        let n = self.comm(comm)?.size() as usize;
+        let all = (0..n).map(|i| buf.range(i * block, block)).collect();
+        self.live_blocks(comm, all)
+    }
+
+    fn has_gaps(&self, comm: u32) -> bool {
+        self.comms.get(comm).is_some_and(|c| c.ft.has_gaps())
     }
 
     /// Blocking send of library-owned bytes on the collective context.
@@ -248,6 +294,7 @@ impl Runtime {
 
     /// MPI_Bcast of the packed bytes of `buf` from `root`.
     pub fn bcast(&mut self, comm: u32, buf: UserBuf, root: u32) -> Result<()> {
+        let root = self.vroot(comm, root)?;
         let (p, _) = self.coll_shape(comm)?;
         let n = buf.len();
         let algo = self.config.coll.choose(Coll::Bcast, p, n, true);
@@ -263,6 +310,7 @@ impl Runtime {
     /// combined into `root`'s receive buffer. With MPI_IN_PLACE the root's send buffer is its
     /// receive buffer.
     pub fn reduce(&mut self, comm: u32, bufs: Buffers, count: usize, red: &Reduction, root: u32) -> Result<()> {
+        let root = self.vroot(comm, root)?;
         let (p, _) = self.coll_shape(comm)?;
         let algo = self.config.coll.choose(Coll::Reduce, p, count * red.elem, red.commutative);
         let algo = if algo == Algo::Rabenseifner && count < pof2_floor(p) as usize { Algo::Binomial } else { algo };
@@ -293,6 +341,11 @@ impl Runtime {
     /// MPI_Gather of `block` packed bytes per member. `bufs.send` is `None` at a root that
     /// passed MPI_IN_PLACE (its block is already in place).
     pub fn gather(&mut self, comm: u32, bufs: Buffers, block: usize, root: u32) -> Result<()> {
+        if self.has_gaps(comm) {
+            let blocks = self.split_live(comm, bufs.recv.as_ref(), block)?;
+            return self.gatherv(comm, bufs.send, blocks, root);
+        }
+        let root = self.vroot(comm, root)?;
         let (p, _) = self.coll_shape(comm)?;
         let in_place = bufs.send.is_none();
         let algo = self.config.coll.choose(Coll::Gather, p, block, true);
@@ -307,6 +360,8 @@ impl Runtime {
     /// MPI_Gatherv: region 0 is the send buffer (`None` at a root that passed MPI_IN_PLACE),
     /// region `1 + i` the root's block for member `i` (only at the root).
     pub fn gatherv(&mut self, comm: u32, send: Option<UserBuf>, blocks: Vec<UserBuf>, root: u32) -> Result<()> {
+        let root = self.vroot(comm, root)?;
+        let blocks = self.live_blocks(comm, blocks)?;
         let in_place = send.is_none();
         let mut regs = vec![send.unwrap_or_else(UserBuf::empty)];
         regs.extend(blocks);
@@ -318,6 +373,11 @@ impl Runtime {
     /// MPI_Scatter of `block` packed bytes per member. `bufs.recv` is `None` at a root that
     /// passed MPI_IN_PLACE.
     pub fn scatter(&mut self, comm: u32, bufs: Buffers, block: usize, root: u32) -> Result<()> {
+        if self.has_gaps(comm) {
+            let blocks = self.split_live(comm, bufs.send.as_ref(), block)?;
+            return self.scatterv(comm, bufs.recv, blocks, root);
+        }
+        let root = self.vroot(comm, root)?;
         let (p, _) = self.coll_shape(comm)?;
         let in_place = bufs.recv.is_none();
         let algo = self.config.coll.choose(Coll::Scatter, p, block, true);
@@ -332,6 +392,8 @@ impl Runtime {
     /// MPI_Scatterv: region 0 is the receive buffer, region `1 + i` the root's block for
     /// member `i`.
     pub fn scatterv(&mut self, comm: u32, recv: Option<UserBuf>, blocks: Vec<UserBuf>, root: u32) -> Result<()> {
+        let root = self.vroot(comm, root)?;
+        let blocks = self.live_blocks(comm, blocks)?;
         let in_place = recv.is_none();
         let mut regs = vec![recv.unwrap_or_else(UserBuf::empty)];
         regs.extend(blocks);
@@ -343,6 +405,10 @@ impl Runtime {
     /// MPI_Allgather of `block` packed bytes per member; `bufs.send` is `None` for
     /// MPI_IN_PLACE.
     pub fn allgather(&mut self, comm: u32, bufs: Buffers, block: usize) -> Result<()> {
+        if self.has_gaps(comm) {
+            let blocks = self.split_live(comm, bufs.recv.as_ref(), block)?;
+            return self.allgatherv(comm, bufs.send, blocks);
+        }
         let (p, _) = self.coll_shape(comm)?;
         let in_place = bufs.send.is_none();
         let mut algo = self.config.coll.choose(Coll::Allgather, p, block, true);
@@ -361,6 +427,7 @@ impl Runtime {
     /// MPI_Allgatherv: region 0 is the send buffer (`None` for MPI_IN_PLACE), region `1 + i`
     /// the block of member `i`.
     pub fn allgatherv(&mut self, comm: u32, send: Option<UserBuf>, blocks: Vec<UserBuf>) -> Result<()> {
+        let blocks = if self.has_gaps(comm) && blocks.len() == self.comm(comm)?.size() as usize { self.live_blocks(comm, blocks)? } else { blocks };
         let in_place = send.is_none();
         let mut regs = vec![send.unwrap_or_else(UserBuf::empty)];
         regs.extend(blocks);
@@ -371,6 +438,11 @@ impl Runtime {
 
     /// MPI_Alltoall of `block` packed bytes per pair.
     pub fn alltoall(&mut self, comm: u32, bufs: Buffers, block: usize) -> Result<()> {
+        if self.has_gaps(comm) {
+            let send = self.split_live(comm, bufs.send.as_ref(), block)?;
+            let recv = self.split_live(comm, bufs.recv.as_ref(), block)?;
+            return self.alltoallv(comm, send, recv);
+        }
         let (p, _) = self.coll_shape(comm)?;
         let algo = self.config.coll.choose(Coll::Alltoall, p, block, true);
         let mut net = RtNet::new(self, comm, TAG_ALLTOALL, regions(bufs))?;
@@ -383,6 +455,12 @@ impl Runtime {
 
     /// MPI_Alltoallv: regions `0..p` are the send blocks, `p..2p` the receive blocks.
     pub fn alltoallv(&mut self, comm: u32, send: Vec<UserBuf>, recv: Vec<UserBuf>) -> Result<()> {
+        let n = self.comm(comm)?.size() as usize;
+        let (send, recv) = if self.has_gaps(comm) && send.len() == n {
+            (self.live_blocks(comm, send)?, self.live_blocks(comm, recv)?)
+        } else {
+            (send, recv)
+        };
         let mut regs = send;
         regs.extend(recv);
         let mut net = RtNet::new(self, comm, TAG_ALLTOALLV, regs)?;
@@ -392,6 +470,9 @@ impl Runtime {
 
     /// MPI_Reduce_scatter: member `i` gets block `i` (`counts[i]` elements) of the reduction.
     pub fn reduce_scatter(&mut self, comm: u32, bufs: Buffers, counts: &[usize], red: &Reduction) -> Result<()> {
+        if self.has_gaps(comm) {
+            return Err(MpiError::other("MPI_Reduce_scatter is not available on a communicator with gaps (BLANK mode); recover it in SHRINK mode or build a new one"));
+        }
         let (p, _) = self.coll_shape(comm)?;
         let total: usize = counts.iter().sum();
         let algo = self.config.coll.choose(Coll::ReduceScatter, p, total * red.elem, red.commutative);

@@ -165,13 +165,20 @@ pub struct RtNet<'a> {
     /// Requests started and not yet finished or taken.
     live: Vec<u32>,
     error: Option<MpiError>,
+    /// On a communicator with BLANK gaps the algorithms run over the live ranks only:
+    /// algorithm rank `i` is communicator rank `map[i]`.
+    map: Option<std::sync::Arc<Vec<u32>>>,
 }
 
 impl<'a> RtNet<'a> {
     pub fn new(rt: &'a mut Runtime, comm: u32, tag: i32, regions: Vec<UserBuf>) -> Result<RtNet<'a>> {
+        let map = rt.live_ranks(comm)?;
         let c = rt.comm(comm)?;
-        let (rank, size) = (c.rank, c.size());
-        Ok(RtNet { rt, comm, rank, size, tag, regions, live: Vec::new(), error: None })
+        let (rank, size) = match &map {
+            Some(m) => (m.iter().position(|&r| r == c.rank).unwrap_or(0) as u32, m.len() as u32),
+            None => (c.rank, c.size()),
+        };
+        Ok(RtNet { rt, comm, rank, size, tag, regions, live: Vec::new(), error: None, map })
     }
 
     /// The first error seen in a message's status, if any.
@@ -185,7 +192,8 @@ impl<'a> RtNet<'a> {
     fn note(&mut self, error: i32, detail: Option<String>) {
         if error != 0 {
             let detail = detail.unwrap_or_else(|| crate::core::error::class_text(error).to_string());
-            self.fail(MpiError::new(error, format!("{detail} (in a collective; do all members pass matching counts?)")));
+            let hint = if error == crate::abi::consts::MPI_ERR_TRUNCATE { " (in a collective; do all members pass matching counts?)" } else { "" };
+            self.fail(MpiError::new(error, format!("{detail}{hint}")));
         }
     }
 
@@ -212,6 +220,7 @@ impl Net for RtNet<'_> {
     }
 
     fn send(&mut self, to: u32, src: Src) -> Result<Req> {
+        let to = self.map.as_ref().map_or(to, |m| m[to as usize]);
         let buf = match src {
             Src::Bytes(v) => Buf::Owned(v),
             Src::Region(r, off, len) => Buf::User(self.regions[r].range(off, len)),
@@ -221,6 +230,7 @@ impl Net for RtNet<'_> {
     }
 
     fn recv(&mut self, from: u32, dst: Dst) -> Result<Req> {
+        let from = self.map.as_ref().map_or(from, |m| m[from as usize]);
         let (buf, keep) = match dst {
             Dst::Bytes(len) => {
                 let mut v = pool_take(len);

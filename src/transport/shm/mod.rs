@@ -196,6 +196,48 @@ impl ShmTransport {
         None
     }
 
+    /// The next frame from `src` only, validated (draining a dead sender's ring).
+    pub fn poll_frame_from(&mut self, src: u32) -> Option<Result<Frame, BadFrame>> {
+        let s = src as usize;
+        if s >= self.rx_tail.len() || self.poisoned[s] || !self.own_ring(s).ready(self.rx_tail[s]) {
+            return None;
+        }
+        let saved = self.next_poll;
+        self.next_poll = s;
+        let f = self.poll_frame();
+        self.next_poll = saved;
+        f
+    }
+
+    /// `src` died: its ring starts over empty for whoever takes its place, and its segment
+    /// is no longer written to.
+    pub fn forget_peer(&mut self, src: u32) {
+        let s = src as usize;
+        if s >= self.rx_tail.len() {
+            return;
+        }
+        self.own_ring(s).reset();
+        self.rx_tail[s] = 0;
+        self.poisoned[s] = false;
+        self.peers[s] = None;
+    }
+
+    /// A respawned process took `rank`'s place: its pid and segment (untrusted input).
+    pub fn replace_peer(&mut self, rank: u32, pid: u32, endpoint: &[u8]) -> io::Result<()> {
+        let r = rank as usize;
+        if r >= self.peers.len() {
+            return Err(io::Error::other(format!("no rank {rank} in this job")));
+        }
+        let name = std::str::from_utf8(endpoint).map_err(|_| io::Error::other(format!("endpoint of rank {r} is not UTF-8")))?;
+        if !name.starts_with("ftmpi-") || name.contains('/') || name.len() > 200 {
+            return Err(io::Error::other(format!("endpoint of rank {r} is not a segment name: {name:?}")));
+        }
+        self.peers[r] = None;
+        self.peer_names[r] = name.to_string();
+        self.peer_pids[r] = pid as i32;
+        Ok(())
+    }
+
     /// The payload of a frame returned by `poll_frame`, as at most two slices.
     pub fn payload(&self, f: &Frame) -> (&[u8], &[u8]) {
         self.own_ring(f.src as usize).slices(f.pos + f.header.wire_len() as u64, f.header.len as usize)
@@ -224,6 +266,12 @@ impl ShmTransport {
     /// Sleeps on the doorbell until a frame arrives, the doorbell is rung, or `timeout`.
     pub fn sleep(&self, timeout: Duration) {
         doorbell::sleep(self.own.doorbell(), self.own.sleeping(), timeout, || self.has_input());
+    }
+
+    /// As `sleep`, but also stays awake when `other_work` says so (checked after announcing
+    /// the sleep, so a wake-up rung in between is not lost).
+    pub fn sleep_unless(&self, timeout: Duration, other_work: impl FnOnce() -> bool) {
+        doorbell::sleep(self.own.doorbell(), self.own.sleeping(), timeout, || other_work() || self.has_input());
     }
 
     /// Wakes this rank from another thread of the same process (control events).

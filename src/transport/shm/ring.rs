@@ -101,4 +101,15 @@ impl<'a> Ring<'a> {
         }
         self.ctl.tail.store(tail + len, Ordering::Release);
     }
+
+    /// Empties the ring for a new producer (the old one is dead): every stamp cleared and
+    /// the tail back at 0, so the new producer starts at position 0 from its fresh state.
+    pub fn reset(&self) {
+        let mut p = 0u64;
+        while p < self.cap as u64 {
+            self.stamp(p).store(0, Ordering::Relaxed);
+            p += LINE as u64;
+        }
+        self.ctl.tail.store(0, Ordering::Release);
+    }
 }

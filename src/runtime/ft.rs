@@ -1,0 +1,546 @@
+//! Fault tolerance in the rank: the control thread that listens to `mpirun`, what a failure
+//! event does to communicators and pending operations, the checks every operation passes,
+//! and recovery (`MPI_Comm_dup` and friends on a communicator with failed members).
+//!
+//! `mpirun` sees every death first (waitpid), numbers it and sends it to every live rank on
+//! the bootstrap connection, so all ranks learn of failures in the same order. A control
+//! thread reads that connection, queues what it reads and rings this rank's doorbell; the
+//! MPI thread applies the events at its next progress (one atomic load when nothing came).
+//! Recovery is an agreement run by `mpirun` (see `launcher::proto::Msg::Recover`): it knows
+//! first-hand who is alive, so a death during recovery only changes the outcome, and a
+//! REBUILD restarts the dead there.
+#![forbid(unsafe_code)]
+
+use std::collections::VecDeque;
+use std::os::unix::net::UnixStream;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+
+use crate::abi::consts as c;
+use crate::core::comm::Group;
+use crate::core::error::{MpiError, Result};
+use crate::ft::modes::{CommMode, MsgMode};
+use crate::ft::state::{Cause, CommState, WorldFt, repair};
+use crate::launcher::proto::{self, Msg};
+use crate::transport::shm::Waker;
+
+use super::Runtime;
+use super::comms::{Comm, WORLD};
+use super::p2p::Half;
+use super::requests::{Body, RecvStage, SendStage, Status};
+
+/// What the control thread hands to the MPI thread.
+#[derive(Default)]
+pub struct Inbox {
+    /// Bumped after each message queued: the MPI thread's cheap "anything new?" check.
+    bell: AtomicU64,
+    queue: Mutex<VecDeque<Msg>>,
+    /// The connection to mpirun broke.
+    closed: AtomicBool,
+}
+
+impl Inbox {
+    fn push(&self, m: Msg) {
+        self.queue.lock().push_back(m);
+        self.bell.fetch_add(1, Ordering::Release);
+    }
+}
+
+/// Starts the thread that reads `mpirun`'s messages for the rest of the process's life.
+pub fn start_control(mut stream: UnixStream, inbox: Arc<Inbox>, waker: Waker) -> Result<()> {
+    std::thread::Builder::new()
+        .name("ftmpi-control".into())
+        .spawn(move || {
+            loop {
+                match proto::read_msg(&mut stream) {
+                    Ok(m) => inbox.push(m),
+                    Err(_) => {
+                        inbox.closed.store(true, Ordering::Release);
+                        inbox.bell.fetch_add(1, Ordering::Release);
+                        waker.wake();
+                        return;
+                    }
+                }
+                waker.wake();
+            }
+        })
+        .map(|_| ())
+        .map_err(|e| MpiError::other(format!("cannot start the control thread: {e}")))
+}
+
+/// An agreed recovery, as `mpirun` sent it.
+#[derive(Debug, Clone)]
+pub struct Agreed {
+    pub context: u32,
+    pub round: u32,
+    pub ok: bool,
+    pub failed: Vec<u32>,
+    pub dup_context: u32,
+    pub rejoined: Vec<(u32, u32, u32, Vec<u8>)>,
+    pub message: String,
+}
+
+impl Agreed {
+    pub fn from_msg(m: Msg) -> Option<Agreed> {
+        match m {
+            Msg::Recovered { context, round, ok, failed, dup_context, rejoined, message } => {
+                Some(Agreed { context, round, ok, failed, dup_context, rejoined, message })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Fault-tolerance state of this rank.
+pub struct Ft {
+    pub world: WorldFt,
+    pub inbox: Arc<Inbox>,
+    seen: u64,
+    pub job_comm_mode: CommMode,
+    pub job_msg_mode: MsgMode,
+    pub coll_strict: bool,
+    agreed: Vec<Agreed>,
+    pub finalize_ack: bool,
+    /// This process replaced a failed one (REBUILD).
+    pub restarted: bool,
+    /// For a restarted process: the context of the duplicate the survivors made in the
+    /// recovery it joined, handed out by its first `MPI_Comm_dup(MPI_COMM_WORLD)`.
+    pub world_dup: Option<u32>,
+    /// `*newcomm` held `FT_MPI_CHECK_RECOVER` on entry to the current dup.
+    pub check_recover: bool,
+    /// How long a recovery may take before it fails.
+    pub recovery_timeout: Duration,
+}
+
+impl Ft {
+    pub fn new(size: usize) -> Ft {
+        let env = |n: &str| std::env::var(n).ok();
+        let secs = env("FTMPI_RECOVERY_TIMEOUT").and_then(|v| v.parse::<f64>().ok()).filter(|s| *s > 0.0).unwrap_or(60.0);
+        Ft {
+            world: WorldFt::new(size),
+            inbox: Arc::new(Inbox::default()),
+            seen: 0,
+            job_comm_mode: env(proto::env::COMM_MODE).and_then(|s| CommMode::parse(&s)).unwrap_or_default(),
+            job_msg_mode: env(proto::env::MSG_MODE).and_then(|s| MsgMode::parse(&s)).unwrap_or_default(),
+            coll_strict: env(proto::env::COLL_STRICT).is_some_and(|v| v == "1"),
+            agreed: Vec::new(),
+            finalize_ack: false,
+            restarted: false,
+            world_dup: None,
+            check_recover: false,
+            recovery_timeout: Duration::from_secs_f64(secs),
+        }
+    }
+
+    /// True when the control thread queued something not yet applied.
+    pub fn inbox_pending(&self) -> bool {
+        self.inbox.bell.load(Ordering::Acquire) != self.seen
+    }
+
+    fn take_agreed(&mut self, context: u32, round: u32) -> Option<Agreed> {
+        let i = self.agreed.iter().position(|a| a.context == context && a.round == round)?;
+        Some(self.agreed.swap_remove(i))
+    }
+
+    fn has_agreed(&self, context: u32, round: u32) -> bool {
+        self.agreed.iter().any(|a| a.context == context && a.round == round)
+    }
+}
+
+fn failure(detail: impl Into<String>) -> MpiError {
+    MpiError::other(detail)
+}
+
+impl Runtime {
+    /// Applies what the control thread queued. Cheap when nothing came.
+    pub fn ft_poll(&mut self) -> Result<bool> {
+        let bell = self.ft.inbox.bell.load(Ordering::Acquire);
+        if bell == self.ft.seen {
+            return Ok(false);
+        }
+        self.ft.seen = bell;
+        loop {
+            let m = self.ft.inbox.queue.lock().pop_front();
+            let Some(m) = m else { break };
+            match m {
+                Msg::Failure { seq, rank, incarnation, how, value } => {
+                    self.on_failure(seq, rank, incarnation, Cause::from_wire(how, value))
+                }
+                m @ Msg::Recovered { .. } => {
+                    if let Some(a) = Agreed::from_msg(m) {
+                        self.ft.agreed.push(a);
+                    }
+                }
+                Msg::FinalizeAck => self.ft.finalize_ack = true,
+                other => eprintln!("ftmpi: rank {}: unexpected {} message from mpirun ignored", self.info.rank, other.name()),
+            }
+        }
+        if self.ft.inbox.closed.load(Ordering::Acquire) && !self.ft.finalize_ack {
+            eprintln!("ftmpi: rank {}: mpirun has gone away; exiting", self.info.rank);
+            std::process::exit(1);
+        }
+        Ok(true)
+    }
+
+    /// Tells mpirun that failures are survivable on `MPI_COMM_WORLD`.
+    pub fn announce_mode(&mut self, comm_mode: CommMode, msg_mode: MsgMode) -> Result<()> {
+        let m = Msg::Mode { comm_mode: comm_mode.value() as u8, msg_mode: msg_mode.value() as u8 };
+        match self.boot.as_mut() {
+            Some(b) => b.send(&m),
+            None => Ok(()),
+        }
+    }
+
+    /// World rank `world` (in `incarnation`) failed.
+    fn on_failure(&mut self, seq: u64, world: u32, incarnation: u32, cause: Cause) {
+        if world == self.info.rank || !self.ft.world.fail(seq, world, incarnation, cause) {
+            return;
+        }
+        // What it sent before it died still counts (CONT delivers it); then its ring starts
+        // over for a successor, and nothing more goes to it.
+        while let Some(f) = self.shm.poll_frame_from(world) {
+            match f {
+                Ok(f) => {
+                    let _ = self.handle_frame(f);
+                }
+                Err(_) => break,
+            }
+        }
+        self.shm.forget_peer(world);
+        let dropped = self.pending[world as usize].len();
+        self.pending[world as usize].clear();
+        self.npending -= dropped;
+
+        let what = cause.describe();
+        let mut abort_in = None;
+        for ci in self.comms.ids() {
+            let Some(cm) = self.comms.get_mut(ci) else { continue };
+            let Some(r) = cm.peer_group().rank_of(world).or_else(|| cm.group.rank_of(world)) else { continue };
+            if cm.ft.comm_mode == CommMode::Abort {
+                abort_in = Some(if cm.name.is_empty() { format!("communicator {ci}") } else { cm.name.clone() });
+                continue;
+            }
+            cm.ft.on_failure(r);
+        }
+        if let Some(name) = abort_in {
+            let msg = format!("rank {world} {what}; {name} is in ABORT mode, so the job ends");
+            eprintln!("ftmpi: rank {}: {msg}", self.info.rank);
+            if let Some(b) = self.boot.as_mut() {
+                b.abort(1, &msg);
+            }
+            std::process::exit(1);
+        }
+        self.fail_requests(world, &what);
+    }
+
+    /// Fails the pending operations a failure of `world` ends.
+    fn fail_requests(&mut self, world: u32, what: &str) {
+        for rid in self.reqs.ids() {
+            let Some(req) = self.reqs.get(rid) else { continue };
+            if req.done {
+                continue;
+            }
+            let Some(cm) = self.comms.get(req.comm) else { continue };
+            let in_comm = cm.group.rank_of(world).is_some() || cm.remote.as_ref().is_some_and(|g| g.rank_of(world).is_some());
+            let nop = in_comm && cm.ft.msg_mode == MsgMode::Nop;
+            let coll_ctx = cm.coll_ctx();
+            let (peer, ctx) = match &req.body {
+                Body::Send(s) => (Some(s.dest), s.context),
+                Body::Recv(r) => (r.pattern.src, r.pattern.context),
+                Body::Null => continue,
+            };
+            let rank_text = cm.peer_group().rank_of(world).map(|r| format!("rank {r}")).unwrap_or_else(|| format!("world rank {world}"));
+            let comm_name = if cm.name.is_empty() { "the communicator".to_string() } else { cm.name.clone() };
+            let detail = if peer == Some(world) {
+                format!("{rank_text} of {comm_name} {what}")
+            } else if in_comm && (nop || ctx == coll_ctx) {
+                format!("{rank_text} of {comm_name} {what}; the operation cannot complete (recover with MPI_Comm_dup)")
+            } else {
+                continue;
+            };
+            self.fail_request(rid, detail, None);
+        }
+        // CONT: the oldest posted MPI_ANY_SOURCE receive of each communicator learns of it.
+        for ci in self.comms.ids() {
+            let Some(cm) = self.comms.get(ci) else { continue };
+            if cm.ft.msg_mode != MsgMode::Cont || cm.ft.unreported.is_empty() {
+                continue;
+            }
+            let ctx = cm.p2p_ctx();
+            let Some(rid) = self.matching.first_posted(ctx, |p| p.src.is_none()) else { continue };
+            let dead = cm.ft.unreported[0];
+            let detail = format!("rank {dead} of {} {what}", if cm.name.is_empty() { "the communicator" } else { &cm.name });
+            self.comms.get_mut(ci).expect("live").ft.unreported.remove(0);
+            self.fail_request(rid, detail, Some(dead as i32));
+        }
+    }
+
+    /// Completes a pending request with `MPI_ERR_OTHER`, taking it out of every queue first.
+    pub(super) fn fail_request(&mut self, rid: u32, detail: String, source: Option<i32>) {
+        let Some(req) = self.reqs.get(rid) else { return };
+        match &req.body {
+            Body::Recv(r) if r.stage == RecvStage::Posted => {
+                let ctx = r.pattern.context;
+                self.matching.unpost(ctx, rid);
+            }
+            Body::Send(s) => {
+                let dest = s.dest as usize;
+                if s.stage == SendStage::Queued || self.pending[dest].iter().any(|p| p.payload_from == Some(rid)) {
+                    let q = &mut self.pending[dest];
+                    let before = q.len();
+                    q.retain(|p| {
+                        !(p.payload_from == Some(rid)
+                            || matches!(p.on_sent, super::OnSent::Complete(r) | super::OnSent::AwaitAck(r) | super::OnSent::AwaitPull(r) if r == rid))
+                    });
+                    self.npending -= before - q.len();
+                }
+                self.streams.retain(|&x| x != rid);
+            }
+            _ => {}
+        }
+        if let Some(req) = self.reqs.get_mut(rid) {
+            req.error_detail = Some(detail);
+        }
+        let st = Status { source: source.unwrap_or(c::MPI_ANY_SOURCE), error: c::MPI_ERR_OTHER, ..Status::empty() };
+        self.complete(rid, st);
+    }
+
+    /// The check every operation on `comm` passes before it starts: the fast path is one
+    /// flag. `peer` is the rank named (or `None` for `MPI_ANY_SOURCE`). Returns the failure to
+    /// report to an `MPI_ANY_SOURCE` receive under CONT, as `Ok(Some(rank))`.
+    pub fn ft_gate(&mut self, comm: u32, peer: Option<u32>, half: Half, is_recv: bool) -> Result<Option<u32>> {
+        if !self.ft.world.any {
+            return Ok(None);
+        }
+        let cm = self.comm(comm)?;
+        let name = if cm.name.is_empty() { "the communicator".to_string() } else { cm.name.clone() };
+        if half == Half::P2p
+            && let Some(p) = peer
+            && cm.ft.is_gap(p)
+        {
+            return Err(MpiError::new(
+                c::MPI_ERR_RANK,
+                format!("Invalid rank {p}: it is a gap left by a failed process in {name} (BLANK mode)"),
+            ));
+        }
+        if cm.ft.state != CommState::Detected {
+            return Ok(None);
+        }
+        let failed = || {
+            let l = &cm.ft.attrs.list_failed;
+            let mut v: Vec<String> = l.iter().map(|r| r.to_string()).collect();
+            v.dedup();
+            v.join(", ")
+        };
+        if cm.ft.msg_mode == MsgMode::Nop || half != Half::P2p {
+            return Err(failure(format!(
+                "{name} has failed members (rank {}); communication on it fails until it is recovered with MPI_Comm_dup",
+                failed()
+            )));
+        }
+        let dead_peer = |p: u32| cm.peer_group().members.get(p as usize).is_some_and(|&w| self.ft.world.is_dead(w));
+        match peer {
+            Some(p) if dead_peer(p) => {
+                let w = cm.peer_group().world(p);
+                let why = self.ft.world.dead[w as usize].map(|c| c.describe()).unwrap_or_default();
+                Err(failure(format!("rank {p} of {name} {why}")))
+            }
+            None if is_recv && !cm.ft.unreported.is_empty() => {
+                let cm = self.comms.get_mut(comm).expect("checked");
+                Ok(Some(cm.ft.unreported.remove(0)))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The text for a CONT report to an `MPI_ANY_SOURCE` receive.
+    pub fn ft_report_text(&self, comm: u32, rank: u32) -> String {
+        let cm = self.comms.get(comm);
+        let name = cm.map(|c| if c.name.is_empty() { "the communicator".to_string() } else { c.name.clone() }).unwrap_or_default();
+        let why = cm
+            .and_then(|c| c.peer_group().members.get(rank as usize).copied())
+            .and_then(|w| self.ft.world.dead.get(w as usize).copied().flatten())
+            .map(|c| c.describe())
+            .unwrap_or_else(|| "failed".into());
+        format!("rank {rank} of {name} {why}")
+    }
+
+    /// Does `comm` need a recovery before it can be duplicated or split?
+    fn needs_recovery(&self, cm: &Comm) -> bool {
+        match cm.ft.state {
+            CommState::Detected | CommState::Failed | CommState::Recover => true,
+            _ => false,
+        }
+    }
+
+    /// Runs a recovery of `ci` if it needs one (or `forced`, for `FT_MPI_CHECK_RECOVER`).
+    /// Repairs `ci` in place and returns the agreed context id for a duplicate.
+    pub fn recover_if_needed(&mut self, ci: u32, forced: bool) -> Result<Option<u32>> {
+        let cm = self.comm(ci)?;
+        if !(forced || self.needs_recovery(cm)) {
+            return Ok(None);
+        }
+        if cm.is_inter() {
+            return Err(MpiError::new(c::MPI_ERR_COMM, "an intercommunicator with failed members cannot be recovered; recover the intracommunicators it was made from"));
+        }
+        if self.boot.is_none() {
+            // A singleton has nobody to agree with.
+            let id = self.take_context(&self.ctx_pool.mask())?;
+            return Ok(Some(id));
+        }
+        let started = Instant::now();
+        let deadline = started + self.ft.recovery_timeout;
+        let context = cm.id;
+        let mode = cm.ft.comm_mode;
+        let members: Vec<u32> = cm.group.members.to_vec();
+        let round = cm.ft.round + 1;
+        {
+            let cm = self.comms.get_mut(ci).expect("checked");
+            cm.ft.round = round;
+            cm.ft.state = CommState::Recover;
+        }
+        let agreed = loop {
+            let seq = self.ft.world.last_seq;
+            let msg = Msg::Recover {
+                context,
+                round,
+                mode: mode.value() as u8,
+                members: members.clone(),
+                mask: self.ctx_pool.mask(),
+            };
+            self.boot.as_mut().expect("checked").send(&msg)?;
+            self.wait_until(|rt| rt.ft.has_agreed(context, round) || rt.ft.world.last_seq != seq || Instant::now() > deadline)?;
+            if let Some(a) = self.ft.take_agreed(context, round) {
+                break a;
+            }
+            if Instant::now() > deadline {
+                if let Some(cm) = self.comms.get_mut(ci) {
+                    cm.ft.state = CommState::Failed;
+                    cm.ft.sync_attrs();
+                }
+                return Err(failure(format!(
+                    "recovery of {} did not complete within {:.0} s (FTMPI_RECOVERY_TIMEOUT): some members never joined it",
+                    if cm_name(self, ci).is_empty() { "the communicator".into() } else { cm_name(self, ci) },
+                    self.ft.recovery_timeout.as_secs_f64()
+                )));
+            }
+            // A failure arrived meanwhile: join again, having applied it.
+        };
+        if !agreed.ok {
+            if let Some(cm) = self.comms.get_mut(ci) {
+                cm.ft.state = CommState::Failed;
+                cm.ft.sync_attrs();
+            }
+            return Err(failure(format!("recovery failed: {}", agreed.message)));
+        }
+        self.apply_recovery(ci, &members, &agreed)?;
+        Ok(Some(agreed.dup_context))
+    }
+
+    /// Repairs `ci` in place after an agreement.
+    fn apply_recovery(&mut self, ci: u32, members: &[u32], a: &Agreed) -> Result<()> {
+        let mut revived = Vec::new();
+        for (rank, inc, pid, ep) in &a.rejoined {
+            if *rank == self.info.rank {
+                continue;
+            }
+            self.shm
+                .replace_peer(*rank, *pid, ep)
+                .map_err(|e| failure(format!("bad endpoint for respawned rank {rank} from mpirun: {e}")))?;
+            self.ft.world.revive(*rank, *inc);
+            revived.push(*rank);
+        }
+        let cm = self.comm(ci)?;
+        let mode = if cm.ft.comm_mode == CommMode::Rebuild && ci != WORLD { CommMode::Blank } else { cm.ft.comm_mode };
+        let rep = repair(mode, members, &a.failed, &revived);
+        let old_ctx = [cm.p2p_ctx(), cm.coll_ctx()];
+        // Whatever was pending on the old epoch can never complete now.
+        for ctx in old_ctx {
+            for rid in self.matching.retire_context(ctx) {
+                self.fail_request(rid, "the communicator was recovered while this receive was pending".into(), None);
+            }
+        }
+        for rid in self.reqs.ids() {
+            if let Some(r) = self.reqs.get(rid)
+                && !r.done
+                && r.comm == ci
+            {
+                self.fail_request(rid, "the communicator was recovered while this operation was pending".into(), None);
+            }
+        }
+        let me = self.info.rank;
+        let group = Group::new(rep.members.clone());
+        let rank = group.rank_of(me).ok_or_else(|| MpiError::intern("this process is not in the recovered communicator"))?;
+        let extent = group.size();
+        let cm = self.comms.get_mut(ci).expect("checked");
+        cm.group = group;
+        cm.rank = rank;
+        cm.ft.recovered(extent, rep.gaps);
+        cm.ft.epoch = a.round;
+        Ok(())
+    }
+
+    /// `MPI_Comm_dup` of a communicator that needed recovery: the healthy duplicate, with the
+    /// agreed context id.
+    pub fn dup_with_context(&mut self, ci: u32, id: u32) -> Result<u32> {
+        if !self.ctx_pool.take(id) {
+            return Err(MpiError::intern(format!("agreed context id {id} is not free here")));
+        }
+        let old = self.comm(ci)?.clone();
+        self.errhandlers.attach(old.errhandler);
+        let mut ft = old.ft.inherit(old.size());
+        ft.gaps = old.ft.gaps.clone();
+        Ok(self.comms.insert(Comm { id, name: String::new(), attrs: Vec::new(), ft, ..old }))
+    }
+
+    /// Sets a communicator's modes (`FTMPI_Comm_set_mode`).
+    pub fn set_modes(&mut self, ci: u32, comm_mode: CommMode, msg_mode: MsgMode) -> Result<()> {
+        let cm = self.comms.get_mut(ci).ok_or_else(|| MpiError::new(c::MPI_ERR_COMM, "Invalid communicator"))?;
+        cm.ft.comm_mode = comm_mode;
+        cm.ft.msg_mode = msg_mode;
+        cm.ft.sync_attrs();
+        if ci == WORLD && comm_mode.tolerant() {
+            self.announce_mode(comm_mode, msg_mode)?;
+        }
+        Ok(())
+    }
+
+    /// Address of an FT attribute's value for `ci`, or `None` for other keys.
+    pub fn ft_attr(&self, ci: u32, key: i32) -> Result<Option<usize>> {
+        let cm = self.comm(ci)?;
+        let a = &*cm.ft.attrs;
+        Ok(Some(match key {
+            c::FT_MPI_COM_NUM_FAILED => &a.com_num_failed as *const i32 as usize,
+            c::FT_MPI_LIST_NUM_FAILED => &a.list_num_failed as *const i32 as usize,
+            c::FT_MPI_COM_FAILED => a.com_failed.as_ptr() as usize,
+            c::FT_MPI_LIST_FAILED => a.list_failed.as_ptr() as usize,
+            c::FTMPI_COMM_MODE => &a.comm_mode as *const i32 as usize,
+            c::FTMPI_MSG_MODE => &a.msg_mode as *const i32 as usize,
+            c::FTMPI_COMM_STATE => &a.state as *const i32 as usize,
+            c::FTMPI_COLL_MODE => &a.coll_mode as *const i32 as usize,
+            _ => return Ok(None),
+        }))
+    }
+
+    /// The communicator's failure map and list (Fortran helpers).
+    pub fn ft_failed(&self, ci: u32) -> Result<(Vec<i32>, Vec<i32>)> {
+        let cm = self.comm(ci)?;
+        Ok((cm.ft.attrs.com_failed.clone(), cm.ft.attrs.list_failed.clone()))
+    }
+
+    /// Finalize: waits until every live rank has finalized (mpirun answers then), never for
+    /// the dead, while still serving what peers need of this rank.
+    pub fn finalize_barrier(&mut self) -> Result<()> {
+        self.wait_until(|rt| !rt.has_outbound_work())?;
+        let Some(b) = self.boot.as_mut() else { return Ok(()) };
+        b.send(&Msg::Finalize)?;
+        self.wait_until(|rt| rt.ft.finalize_ack)
+    }
+}
+
+fn cm_name(rt: &Runtime, ci: u32) -> String {
+    rt.comms.get(ci).map(|c| c.name.clone()).unwrap_or_default()
+}
