@@ -12,7 +12,9 @@
 //! - `FTMPI_TEST_MPICC`, `FTMPI_TEST_MPIF77`, `FTMPI_TEST_MPIRUN`: use another
 //!   MPI's tools (e.g. `mpicc.mpich`, `mpif77.mpich`, `mpiexec.mpich`) to
 //!   validate the programs; runs marked `only=ftmpi` and the ftmpi-specific
-//!   checks are then skipped.
+//!   checks are then skipped, and the compilers and programs run without the
+//!   directories cargo put on `LD_LIBRARY_PATH` (its `deps/` holds a
+//!   `libmpich.so.12` that is our library).
 //! - `FTMPI_TEST_WRAP`: a command put before each program, e.g. `valgrind -q`.
 //! - `FTMPI_TEST_TIMEOUT_SCALE`: multiplies every timeout (for slow wrappers).
 //! - `CI=true`: a missing `gfortran` or `mpicc.mpich` is a failure, not a skip.
@@ -735,6 +737,7 @@ fn compile_command(
         .arg(src)
         .env("FTMPI_LIBDIR", &tools.libdir)
         .env("FTMPI_INCDIR", &tools.incdir);
+    without_cargo_libs(&mut cmd, tools);
     cmd
 }
 
@@ -840,7 +843,39 @@ fn mpirun_command(
     let mut cmd = Command::new(&tools.mpirun);
     cmd.args(mpirun_args).arg("-np").arg(nprocs.to_string());
     cmd.args(&tools.wrap).arg(prog).args(args);
+    without_cargo_libs(&mut cmd, tools);
     cmd
+}
+
+/// With another MPI's tools, takes out the directories cargo put on `LD_LIBRARY_PATH` for
+/// this test: its `deps/` holds `libmpich.so.12`, a link to our library, which would
+/// otherwise replace MPICH's own in the programs MPICH built.
+fn without_cargo_libs(cmd: &mut Command, tools: &Tools) {
+    if !tools.foreign {
+        return;
+    }
+    let Some(old) = env::var_os("LD_LIBRARY_PATH") else {
+        return;
+    };
+    // target/<profile>/deps is libdir; cargo also adds target/<profile> and its build
+    // script output directories below it, and the Rust toolchain's library directory.
+    let profile = tools.libdir.parent().unwrap_or(&tools.libdir);
+    let kept: Vec<PathBuf> = env::split_paths(&old)
+        .filter(|d| {
+            !d.as_os_str().is_empty()
+                && !d.starts_with(profile)
+                && !d.starts_with(&tools.libdir)
+                && !d.components().any(|c| c.as_os_str() == "rustlib")
+        })
+        .collect();
+    if kept.is_empty() {
+        cmd.env_remove("LD_LIBRARY_PATH");
+    } else {
+        match env::join_paths(kept) {
+            Ok(p) => cmd.env("LD_LIBRARY_PATH", p),
+            Err(_) => cmd.env_remove("LD_LIBRARY_PATH"),
+        };
+    }
 }
 
 fn run_spec(spec: &Spec, prog: &Path, tools: &Tools) -> Report {

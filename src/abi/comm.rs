@@ -299,7 +299,10 @@ pub unsafe extern "C" fn MPI_Comm_get_name(comm: MPI_Comm, comm_name: *mut c_cha
 pub unsafe extern "C" fn MPI_Barrier(comm: MPI_Comm) -> c_int {
     let code = guarded("MPI_Barrier", || {
         let ci = handle::comm(comm)?;
-        runtime::with(|rt| rt.barrier(ci))
+        runtime::with(|rt| {
+            args::intracomm(rt.comm(ci)?.is_inter(), &format!("communicator {comm:#x}"))?;
+            rt.barrier(ci)
+        })
     });
     dispatch(comm, code)
 }

@@ -51,7 +51,7 @@ fn nonneg(n: c_int, what: &str) -> Result<usize> {
 ///
 /// # Safety
 /// `dims` and `periods` must be valid for reading `ndims` ints.
-unsafe fn cart_args(ci: u32, ndims: c_int, dims: *const c_int, periods: *const c_int) -> Result<Cart> {
+unsafe fn cart_args(ci: u32, ndims: c_int, dims: *const c_int, periods: *const c_int, too_big: c_int) -> Result<Cart> {
     let n = nonneg(ndims, "ndims")?;
     // SAFETY: MPI requires ndims readable ints at dims and at periods.
     let d = unsafe { read_ints(dims, n, "dims")? };
@@ -64,7 +64,7 @@ unsafe fn cart_args(ci: u32, ndims: c_int, dims: *const c_int, periods: *const c
         }
         Ok(cm.size())
     })?;
-    Cart::new(&d, &p, size)
+    Cart::new_or(&d, &p, size, too_big)
 }
 
 /// Reads and checks the arguments of MPI_Graph_create and MPI_Graph_map.
@@ -109,7 +109,7 @@ pub unsafe extern "C" fn MPI_Cart_create(
         let ci = handle::comm(comm_old)?;
         args::out_ptr(comm_cart, "comm_cart")?;
         // SAFETY: MPI requires ndims readable ints at dims and periods.
-        let cart = unsafe { cart_args(ci, ndims, dims, periods)? };
+        let cart = unsafe { cart_args(ci, ndims, dims, periods, c::MPI_ERR_ARG)? };
         let ni = runtime::with(|rt| rt.cart_create(ci, cart))?;
         // SAFETY: checked non-NULL.
         unsafe { *comm_cart = ni.map_or(c::MPI_COMM_NULL, handle::comm_handle) };
@@ -238,7 +238,7 @@ pub unsafe extern "C" fn MPI_Cart_map(comm: MPI_Comm, ndims: c_int, dims: *const
         let ci = handle::comm(comm)?;
         args::out_ptr(newrank, "newrank")?;
         // SAFETY: MPI requires ndims readable ints at dims and periods.
-        let cart = unsafe { cart_args(ci, ndims, dims, periods)? };
+        let cart = unsafe { cart_args(ci, ndims, dims, periods, c::MPI_ERR_DIMS)? };
         let me = runtime::with(|rt| Ok(rt.comm(ci)?.rank))?;
         // SAFETY: checked non-NULL.
         unsafe { *newrank = if me < cart.size() { me as c_int } else { c::MPI_UNDEFINED } };

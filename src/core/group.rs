@@ -110,17 +110,17 @@ pub fn expand_ranges(size: u32, ranges: &[[i32; 3]]) -> Result<Vec<u32>> {
         }
         for (what, v) in [("first", first), ("last", last)] {
             if v < 0 || v as u32 >= size {
-                return Err(MpiError::new(
-                    c::MPI_ERR_RANK,
-                    format!("Range {i}: {what} rank is {v} but must be nonnegative and less than {size}"),
-                ));
+                // MPICH's class for a range outside the group, not MPI_ERR_RANK.
+                return Err(MpiError::arg(format!(
+                    "Range {i}: {what} rank is {v} but must be nonnegative and less than {size}"
+                )));
             }
         }
         let mut r = first as i64;
         while (stride > 0 && r <= last as i64) || (stride < 0 && r >= last as i64) {
             let ru = r as usize;
             if seen[ru] {
-                return Err(MpiError::new(c::MPI_ERR_RANK, format!("Range {i} names rank {r}, which an earlier range already names")));
+                return Err(MpiError::arg(format!("Range {i} names rank {r}, which an earlier range already names")));
             }
             seen[ru] = true;
             out.push(r as u32);
@@ -209,8 +209,8 @@ mod tests {
         assert_eq!(expand_ranges(10, &[[4, 4, 1], [5, 7, 2]]).unwrap(), vec![4, 5, 7]);
         assert_eq!(expand_ranges(10, &[[0, 3, 0]]).unwrap_err().class, c::MPI_ERR_ARG);
         assert_eq!(expand_ranges(10, &[[3, 0, 1]]).unwrap_err().class, c::MPI_ERR_ARG);
-        assert_eq!(expand_ranges(10, &[[0, 10, 1]]).unwrap_err().class, c::MPI_ERR_RANK);
-        assert_eq!(expand_ranges(10, &[[0, 4, 2], [4, 5, 1]]).unwrap_err().class, c::MPI_ERR_RANK);
+        assert_eq!(expand_ranges(10, &[[0, 10, 1]]).unwrap_err().class, c::MPI_ERR_ARG);
+        assert_eq!(expand_ranges(10, &[[0, 4, 2], [4, 5, 1]]).unwrap_err().class, c::MPI_ERR_ARG);
         let a = g(&[0, 1, 2, 3, 4, 5]);
         assert_eq!(*range_incl(&a, &[[5, 0, -2]]).unwrap().members, vec![5, 3, 1]);
         assert_eq!(*range_excl(&a, &[[5, 0, -2]]).unwrap().members, vec![0, 2, 4]);

@@ -23,6 +23,12 @@ impl Cart {
     /// Checks the arguments of `MPI_Cart_create`/`MPI_Cart_map` against a communicator of
     /// `comm_size` processes.
     pub fn new(dims: &[i32], periods: &[bool], comm_size: u32) -> Result<Cart> {
+        Cart::new_or(dims, periods, comm_size, c::MPI_ERR_ARG)
+    }
+
+    /// [`Cart::new`], with `too_big` the class for a grid larger than the communicator:
+    /// MPICH gives MPI_ERR_ARG from `MPI_Cart_create` but MPI_ERR_DIMS from `MPI_Cart_map`.
+    pub fn new_or(dims: &[i32], periods: &[bool], comm_size: u32, too_big: i32) -> Result<Cart> {
         let mut total: u64 = 1;
         for (i, &d) in dims.iter().enumerate() {
             if d <= 0 {
@@ -31,9 +37,10 @@ impl Cart {
             total = total.saturating_mul(d as u64);
         }
         if total > comm_size as u64 {
-            return Err(MpiError::arg(format!(
-                "Size of the communicator ({comm_size}) is smaller than the size of the Cartesian topology ({total})"
-            )));
+            return Err(MpiError::new(
+                too_big,
+                format!("Size of the communicator ({comm_size}) is smaller than the size of the Cartesian topology ({total})"),
+            ));
         }
         Ok(Cart { dims: dims.iter().map(|&d| d as u32).collect(), periods: periods.to_vec() })
     }
@@ -333,6 +340,7 @@ mod tests {
     fn cart_create_checks_dims_and_size() {
         assert_eq!(Cart::new(&[2, 0], &[false, false], 4).unwrap_err().class, c::MPI_ERR_DIMS);
         assert_eq!(Cart::new(&[3, 2], &[false, false], 4).unwrap_err().class, c::MPI_ERR_ARG);
+        assert_eq!(Cart::new_or(&[3, 2], &[false, false], 4, c::MPI_ERR_DIMS).unwrap_err().class, c::MPI_ERR_DIMS);
         assert_eq!(Cart::new(&[], &[], 4).unwrap().size(), 1);
     }
 
