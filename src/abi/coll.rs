@@ -35,7 +35,8 @@ fn in_comm<R>(comm: MPI_Comm, f: impl FnOnce(&mut Runtime, u32, u32, u32) -> Res
             args::intracomm(c.is_inter(), &format!("communicator {comm:#x}"))?;
             (c.size(), c.rank)
         };
-        f(rt, ci, size, rank)
+        let r = f(rt, ci, size, rank);
+        rt.strict_agree(ci, r)
     })
 }
 

@@ -301,7 +301,8 @@ pub unsafe extern "C" fn MPI_Barrier(comm: MPI_Comm) -> c_int {
         let ci = handle::comm(comm)?;
         runtime::with(|rt| {
             args::intracomm(rt.comm(ci)?.is_inter(), &format!("communicator {comm:#x}"))?;
-            rt.barrier(ci)
+            let r = rt.barrier(ci);
+            rt.strict_agree(ci, r)
         })
     });
     dispatch(comm, code)

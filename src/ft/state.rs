@@ -148,6 +148,8 @@ pub struct CommFt {
     pub unreported: Vec<u32>,
     /// Strict collectives: one more agreement at the end of each.
     pub coll_strict: bool,
+    /// Collectives since the last recovery (names strict-mode agreements).
+    pub coll_seq: u32,
     pub attrs: Box<AttrValues>,
 }
 
@@ -162,6 +164,7 @@ impl CommFt {
             gaps: Vec::new(),
             unreported: Vec::new(),
             coll_strict,
+            coll_seq: 0,
             attrs: Box::default(),
         };
         ft.attrs.com_failed = vec![0; extent as usize];
@@ -215,6 +218,7 @@ impl CommFt {
         self.epoch = self.epoch.wrapping_add(1);
         self.gaps = if gaps.iter().any(|&g| g) { gaps } else { Vec::new() };
         self.unreported.clear();
+        self.coll_seq = 0;
         let a = &mut self.attrs;
         a.com_num_failed = 0;
         a.list_num_failed = 0;

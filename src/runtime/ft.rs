@@ -32,6 +32,13 @@ use super::comms::{Comm, WORLD};
 use super::p2p::Half;
 use super::requests::{Body, RecvStage, SendStage, Status};
 
+/// `Recover.mode` of a strict-collective agreement (not a recovery): the masks carry one
+/// word each, 1 where the member's collective succeeded, and mpirun answers their AND in
+/// `dup_context`.
+pub const MODE_AGREE: u8 = 255;
+/// Set in `Recover.context` of strict-collective agreements, apart from recoveries.
+pub const AGREE_CONTEXT: u32 = 1 << 31;
+
 /// What the control thread hands to the MPI thread.
 #[derive(Default)]
 pub struct Inbox {
@@ -191,6 +198,15 @@ impl Runtime {
         match self.boot.as_mut() {
             Some(b) => b.send(&m),
             None => Ok(()),
+        }
+    }
+
+    /// The transport saw `world` vanish: mpirun makes sure it is dead, and then the failure
+    /// reaches everyone as an ordinary event.
+    pub fn suspect(&mut self, world: u32) {
+        let incarnation = self.ft.world.incarnation.get(world as usize).copied().unwrap_or(0);
+        if let Some(b) = self.boot.as_mut() {
+            let _ = b.send(&Msg::Suspect { rank: world, incarnation });
         }
     }
 
@@ -506,6 +522,36 @@ impl Runtime {
             self.announce_mode(comm_mode, msg_mode)?;
         }
         Ok(())
+    }
+
+    /// Strict collectives (`--coll-strict`): every live member returns the same code, agreed
+    /// through mpirun after the collective. Off by default: it costs a round trip.
+    pub fn strict_agree<R>(&mut self, ci: u32, r: Result<R>) -> Result<R> {
+        let Some(cm) = self.comms.get_mut(ci) else { return r };
+        if !cm.ft.coll_strict || cm.is_inter() || self.boot.is_none() {
+            return r;
+        }
+        cm.ft.coll_seq = cm.ft.coll_seq.wrapping_add(1);
+        let (context, round) = (AGREE_CONTEXT | cm.id, cm.ft.coll_seq | (cm.ft.epoch << 20));
+        let members = cm.group.members.to_vec();
+        let msg = Msg::Recover { context, round, mode: MODE_AGREE, members, mask: vec![r.is_ok() as u64] };
+        if let Err(e) = self.boot.as_mut().expect("checked").send(&msg) {
+            return r.and(Err(e));
+        }
+        let deadline = Instant::now() + self.ft.recovery_timeout;
+        if let Err(e) = self.wait_until(|rt| rt.ft.has_agreed(context, round) || Instant::now() > deadline) {
+            return r.and(Err(e));
+        }
+        let all_ok = match self.ft.take_agreed(context, round) {
+            Some(a) => a.ok && a.dup_context == 1,
+            None => false,
+        } && self.comm(ci).is_ok_and(|c| c.ft.state != CommState::Detected);
+        match r {
+            Ok(_) if !all_ok => Err(failure(
+                "a member of the communicator failed during this collective (strict mode: every live member reports it)",
+            )),
+            r => r,
+        }
     }
 
     /// Address of an FT attribute's value for `ci`, or `None` for other keys.

@@ -379,7 +379,12 @@ impl Runtime {
                     self.cma_ok = false;
                 }
                 Err(e) => {
-                    self.send_ctrl(env.src, Kind::Fin, h.sreq, 0)?;
+                    if e.raw_os_error() == Some(libc::ESRCH) {
+                        // The sender is gone: mpirun confirms it, and the failure event follows.
+                        self.suspect(env.src);
+                    } else {
+                        self.send_ctrl(env.src, Kind::Fin, h.sreq, 0)?;
+                    }
                     let st = Status { error: c::MPI_ERR_OTHER, ..st };
                     if let Some(req) = self.reqs.get_mut(rid) {
                         req.error_detail = Some(format!("reading {total} bytes from rank {} failed: {e}", env.src));
