@@ -1,6 +1,6 @@
 #![forbid(unsafe_code)]
-//! The job's state machine: which ranks run, who has joined the bootstrap fence, and when and
-//! why the job ends.
+//! The job's state machine: which ranks run, who has joined the bootstrap fence, how failures
+//! are announced and recovered from, and when and why the job ends.
 //!
 //! It does no I/O and reads no clock, in the manner of quinn-proto: the driver in `mod.rs`
 //! feeds it [`Input`]s with the current time, carries out the [`Action`]s it queues, and calls
@@ -8,20 +8,34 @@
 //! runs is not its business, so a per-host daemon can later report the same inputs.
 //!
 //! Rules:
-//! - The first failure ends the job: every rank is killed, one line says why, and the exit
-//!   code is decided by that failure. Whatever dies afterwards is not reported.
+//! - Before the fence completes, and at any time in a job that is not fault tolerant, the
+//!   first failure ends the job: every rank is killed, one line says why, and the exit code is
+//!   decided by that failure. Whatever dies afterwards is not reported.
 //! - A rank exiting with code 0 is fine unless it joined the job (`Hello`) and did not
 //!   `Finalize`, or it left without joining while others wait for it at the fence.
 //! - A rank's exit is judged only once its bootstrap connection has drained (or after
 //!   [`DRAIN_GRACE`]), so an `Abort` or `Finalize` it sent just before dying is not lost to
 //!   the race between the socket reader and the process waiter.
+//! - `Finalize` is a barrier: `FinalizeAck` goes out once every live rank that has its table
+//!   has finalized and no recovery is under way.
+//!
+//! A job is fault tolerant when its communicator mode is not ABORT, or once a rank sends
+//! `Mode` with a fault-tolerant mode. After the fence, a failure there does not end the job:
+//! it becomes the next numbered `Failure` event for every live rank with a table, and the
+//! ranks recover by agreements (`Recover` / `Recovered`) served here. In REBUILD mode dead
+//! ranks are respawned with a higher incarnation; a respawned process is held (no table, no
+//! events) until an agreement over `MPI_COMM_WORLD` lets it in. Held processes that no
+//! agreement can let in any more (everyone else has finalized) are killed without counting as
+//! failures. The exit code is 0 when every process alive at the end finalized, and the job
+//! ends with a log of its failures and recoveries.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
 
+use super::options::Inject;
 use super::proto::{self, Msg};
 
 /// Names one bootstrap connection for the life of the job.
@@ -34,6 +48,28 @@ pub(crate) const DRAIN_GRACE: Duration = Duration::from_millis(250);
 
 /// How long after SIGKILL the job waits for its ranks before giving up on them.
 pub(crate) const KILL_GRACE: Duration = Duration::from_secs(5);
+
+/// How many times one rank may be respawned unless `FTMPI_MAX_RESPAWNS` says otherwise.
+pub(crate) const DEFAULT_MAX_RESPAWNS: u32 = 16;
+
+/// The fault-tolerance settings of a job.
+#[derive(Debug, Clone)]
+pub(crate) struct FtConfig {
+    /// The job's communicator mode (`proto::COMM_MODE_*`).
+    pub(crate) comm_mode: u8,
+    pub(crate) injections: Vec<Inject>,
+    pub(crate) max_respawns: u32,
+}
+
+impl Default for FtConfig {
+    fn default() -> Self {
+        FtConfig {
+            comm_mode: proto::COMM_MODE_ABORT,
+            injections: Vec::new(),
+            max_respawns: DEFAULT_MAX_RESPAWNS,
+        }
+    }
+}
 
 /// How a rank's process ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,19 +113,20 @@ pub(crate) enum Input {
 /// Something for the driver to do.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Action {
-    Spawn {
-        rank: u32,
-        incarnation: u32,
-    },
+    /// Start the rank's process (again, when `incarnation` > 0), with the same program,
+    /// arguments, directory and environment, plus its rank and incarnation.
+    Spawn { rank: u32, incarnation: u32 },
     /// Write this whole frame to the connection.
-    Send {
-        conn: ConnId,
-        frame: Arc<Vec<u8>>,
-    },
+    Send { conn: ConnId, frame: Arc<Vec<u8>> },
     /// Shut the connection down.
     Close(ConnId),
     /// SIGKILL every rank still running.
     KillAll,
+    /// Send `signal` to the process now in `rank`, if it still runs.
+    Kill { rank: u32, signal: Signal },
+    /// Remove the shared-memory segment of a dead process,
+    /// `/dev/shm/ftmpi-<jobid>-<rank>-<incarnation>`.
+    RemoveSegment { rank: u32, incarnation: u32 },
     /// Print a line on mpirun's stderr, after `mpirun: `.
     Report(String),
 }
@@ -98,15 +135,68 @@ pub(crate) enum Action {
 struct Rank {
     incarnation: u32,
     pid: Option<u32>,
-    /// The pid and endpoint it announced.
+    /// The pid and endpoint its current process announced.
     hello: Option<(u32, Vec<u8>)>,
+    /// The latest pid and endpoint of the rank, for tables sent after it has gone.
+    entry: Option<(u32, Vec<u8>)>,
     /// Its bootstrap connection, while open.
     conn: Option<ConnId>,
+    /// The current process has received the endpoint table.
+    has_table: bool,
     finalized: bool,
+    /// `FinalizeAck` has been sent to it.
+    acked: bool,
     exit: Option<Exit>,
     /// The exit is known but waits for the connection to drain, at most until then.
     held_until: Option<Instant>,
     judged: bool,
+    /// Why mpirun signalled the current process, for the failure log.
+    killed_for: Option<&'static str>,
+    respawns: u32,
+    /// Why the rank cannot be respawned again.
+    no_respawn: Option<String>,
+    /// A respawned process that nothing can let in any more: killed, and not a failure.
+    retired: bool,
+}
+
+impl Rank {
+    /// A process that has its table and has not been judged dead.
+    fn in_job(&self) -> bool {
+        self.has_table && !self.judged
+    }
+
+    /// A respawned process that said hello and waits for an agreement to let it in.
+    fn held(&self) -> bool {
+        !self.has_table && self.hello.is_some() && !self.judged
+    }
+
+    fn running(&self) -> bool {
+        self.pid.is_some() && self.exit.is_none()
+    }
+}
+
+/// One recovery agreement, keyed by (context, round).
+#[derive(Debug)]
+struct Agreement {
+    context: u32,
+    mode: u8,
+    members: Vec<u32>,
+    /// Each member's incarnation when the agreement started.
+    incarnations: Vec<u32>,
+    /// Members that sent this `Recover`: incarnation and mask.
+    joined: HashMap<u32, (u32, Vec<u64>)>,
+    /// Members found dead (or replaced) since it started; not used for REBUILD of the world,
+    /// where the dead are waited for in their new incarnation.
+    failed: BTreeSet<u32>,
+    started: Instant,
+    /// Once complete: what a late `Recover` for it receives.
+    result: Option<Arc<Vec<u8>>>,
+}
+
+impl Agreement {
+    fn rebuilds_world(&self) -> bool {
+        self.context == 0 && self.mode == proto::COMM_MODE_REBUILD
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -127,11 +217,44 @@ pub(crate) struct Coordinator {
     ending: Option<Ending>,
     gave_up: bool,
     actions: VecDeque<Action>,
+
+    started: Instant,
+    /// The job's communicator mode.
+    job_mode: u8,
+    /// Failures after the fence are survivable.
+    ft: bool,
+    max_respawns: u32,
+    /// Faults to inject, each with its deadline once the fence is done, until it fires.
+    injections: Vec<(Inject, Option<Instant>)>,
+    /// The last failure event's number.
+    seq: u64,
+    agreements: HashMap<(u32, u32), Agreement>,
+    /// FinalizeAck has gone out.
+    barrier_done: bool,
+    failures: usize,
+    recoveries: usize,
+    /// The exit code of the last failure, for a job where nobody finalized.
+    last_failure_code: u8,
+    /// (time since the start, text) of each failure, recovery and respawn.
+    log: Vec<(Duration, String)>,
+    logged: bool,
 }
 
 impl Coordinator {
-    /// A job of `size` ranks starting at `now`; the first actions start every rank.
+    /// A job of `size` ranks in ABORT mode starting at `now`; the first actions start every
+    /// rank.
+    #[cfg(test)]
     pub(crate) fn new(size: u32, timeout: Option<Duration>, now: Instant) -> Self {
+        Self::with_ft(size, timeout, FtConfig::default(), now)
+    }
+
+    /// A job of `size` ranks starting at `now`; the first actions start every rank.
+    pub(crate) fn with_ft(
+        size: u32,
+        timeout: Option<Duration>,
+        ft: FtConfig,
+        now: Instant,
+    ) -> Self {
         let mut c = Coordinator {
             ranks: (0..size).map(|_| Rank::default()).collect(),
             conns: HashMap::new(),
@@ -140,6 +263,19 @@ impl Coordinator {
             ending: None,
             gave_up: false,
             actions: VecDeque::new(),
+            started: now,
+            job_mode: ft.comm_mode,
+            ft: ft.comm_mode != proto::COMM_MODE_ABORT,
+            max_respawns: ft.max_respawns,
+            injections: ft.injections.into_iter().map(|i| (i, None)).collect(),
+            seq: 0,
+            agreements: HashMap::new(),
+            barrier_done: false,
+            failures: 0,
+            recoveries: 0,
+            last_failure_code: 1,
+            log: Vec::new(),
+            logged: false,
         };
         for rank in 0..size {
             c.actions.push_back(Action::Spawn {
@@ -155,7 +291,8 @@ impl Coordinator {
     }
 
     /// When [`Coordinator::handle_timeout`] is next due. It changes when a rank exits with its
-    /// connection open, and when the job starts to end.
+    /// connection open, when the fence completes (fault injection), and when the job starts to
+    /// end.
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
         let held = self.ranks.iter().filter_map(|r| r.held_until);
         let job = match self.ending {
@@ -163,12 +300,23 @@ impl Coordinator {
             Some(_) => None,
             None => self.timeout.map(|(_, at)| at),
         };
-        held.chain(job).min()
+        let injections = self
+            .injections
+            .iter()
+            .filter(|_| self.ending.is_none())
+            .filter_map(|(_, at)| *at);
+        held.chain(job).chain(injections).min()
     }
 
     /// The exit code, once the job is over.
     pub(crate) fn finished(&self) -> Option<u8> {
-        let code = self.ending.map_or(0, |e| e.code);
+        let code = match self.ending {
+            Some(e) => e.code,
+            None if self.failures > 0 && !self.ranks.iter().any(|r| r.finalized) => {
+                self.last_failure_code
+            }
+            None => 0,
+        };
         if self.gave_up || self.ranks.iter().all(|r| r.judged) {
             Some(code)
         } else {
@@ -187,22 +335,12 @@ impl Coordinator {
                 self.reject(conn, format!("malformed frame from {who}: {error}"), now);
             }
             Input::Closed(conn) => self.close(conn, false, now),
-            Input::Spawned { rank, pid } => {
-                if let Some(r) = self.ranks.get_mut(rank as usize) {
-                    r.pid = Some(pid);
-                }
-            }
+            Input::Spawned { rank, pid } => self.on_spawned(rank, pid, now),
             Input::SpawnFailed {
                 rank,
                 error,
                 exit_code,
-            } => {
-                self.end(
-                    exit_code,
-                    format!("cannot start rank {rank}: {error}; aborting the job"),
-                    now,
-                );
-            }
+            } => self.on_spawn_failed(rank, error, exit_code, now),
             Input::Exited { rank, exit } => self.on_exit(rank, exit, now),
             Input::ServerFailed(error) => {
                 self.end(1, format!("bootstrap: {error}; aborting the job"), now);
@@ -221,6 +359,7 @@ impl Coordinator {
                 }
             }
         }
+        self.progress(now);
     }
 
     pub(crate) fn handle_timeout(&mut self, now: Instant) {
@@ -228,6 +367,9 @@ impl Coordinator {
             if self.ranks[rank].held_until.is_some_and(|t| t <= now) {
                 self.judge(rank, now);
             }
+        }
+        if self.ending.is_none() {
+            self.inject(now);
         }
         match self.ending {
             None => {
@@ -258,6 +400,7 @@ impl Coordinator {
                 }
             }
         }
+        self.progress(now);
     }
 
     fn on_message(&mut self, conn: ConnId, msg: Msg, now: Instant) {
@@ -290,11 +433,40 @@ impl Coordinator {
                 self.end(exit_byte(code), text, now);
             }
             (Some(rank), Msg::Finalize) => {
-                self.ranks[rank as usize].finalized = true;
-                self.actions.push_back(Action::Send {
-                    conn,
-                    frame: Arc::new(proto::encode(&Msg::FinalizeAck)),
-                });
+                let r = &mut self.ranks[rank as usize];
+                r.finalized = true;
+                if self.barrier_done {
+                    // Nobody is left to wait for.
+                    self.ack(rank as usize);
+                }
+            }
+            (
+                Some(rank),
+                Msg::Recover {
+                    context,
+                    round,
+                    mode,
+                    members,
+                    mask,
+                },
+            ) => self.on_recover(conn, rank, (context, round), mode, members, mask, now),
+            (Some(_), Msg::Mode { comm_mode, .. }) => {
+                if comm_mode != proto::COMM_MODE_ABORT {
+                    self.ft = true;
+                }
+            }
+            (Some(_), Msg::Suspect { rank, incarnation }) => {
+                if let Some(r) = self.ranks.get_mut(rank as usize)
+                    && r.incarnation == incarnation
+                    && r.running()
+                    && r.killed_for.is_none()
+                {
+                    r.killed_for = Some("suspected");
+                    self.actions.push_back(Action::Kill {
+                        rank,
+                        signal: Signal::SIGKILL,
+                    });
+                }
             }
             (Some(rank), other) => self.reject(
                 conn,
@@ -338,7 +510,8 @@ impl Coordinator {
             format!("Hello from pid {pid} for rank {rank}, which has already exited")
         } else {
             let r = &mut self.ranks[rank as usize];
-            r.hello = Some((pid, endpoint));
+            r.hello = Some((pid, endpoint.clone()));
+            r.entry = Some((pid, endpoint));
             r.conn = Some(conn);
             self.conns.insert(conn, Some(rank));
             self.check_fence(now);
@@ -354,8 +527,7 @@ impl Coordinator {
             return;
         }
         if self.ranks.iter().all(|r| r.hello.is_some()) {
-            let entries = self.ranks.iter().filter_map(|r| r.hello.clone()).collect();
-            let frame = proto::encode(&Msg::Table { entries });
+            let frame = self.table();
             let body = frame.len() - 4;
             if body > proto::MAX_FRAME {
                 self.end(
@@ -370,8 +542,12 @@ impl Coordinator {
                 return;
             }
             self.fence_done = true;
+            for (inject, at) in &mut self.injections {
+                *at = Some(now + inject.after);
+            }
             let frame = Arc::new(frame);
-            for r in &self.ranks {
+            for r in &mut self.ranks {
+                r.has_table = true;
                 if let Some(conn) = r.conn {
                     self.actions.push_back(Action::Send {
                         conn,
@@ -399,6 +575,57 @@ impl Coordinator {
         }
     }
 
+    /// Every rank's latest pid and endpoint.
+    fn table(&self) -> Vec<u8> {
+        let entries = self
+            .ranks
+            .iter()
+            .map(|r| r.entry.clone().unwrap_or_default())
+            .collect();
+        proto::encode(&Msg::Table { entries })
+    }
+
+    fn on_spawned(&mut self, rank: u32, pid: u32, now: Instant) {
+        let Some(r) = self.ranks.get_mut(rank as usize) else {
+            return;
+        };
+        r.pid = Some(pid);
+        let incarnation = r.incarnation;
+        if r.retired {
+            self.actions.push_back(Action::Kill {
+                rank,
+                signal: Signal::SIGKILL,
+            });
+        }
+        if incarnation > 0 {
+            self.log(
+                now,
+                format!("rank {rank} respawned as incarnation {incarnation} (pid {pid})"),
+            );
+        }
+    }
+
+    fn on_spawn_failed(&mut self, rank: u32, error: String, exit_code: u8, now: Instant) {
+        let respawn = self
+            .ranks
+            .get(rank as usize)
+            .is_some_and(|r| r.incarnation > 0);
+        if !respawn || self.ending.is_some() {
+            self.end(
+                exit_code,
+                format!("cannot start rank {rank}: {error}; aborting the job"),
+                now,
+            );
+            return;
+        }
+        let text = format!("cannot respawn rank {rank}: {error}");
+        let r = &mut self.ranks[rank as usize];
+        r.exit = Some(Exit::NotStarted);
+        r.judged = true;
+        r.no_respawn = Some(text.clone());
+        self.log(now, text);
+    }
+
     fn on_exit(&mut self, rank: u32, exit: Exit, now: Instant) {
         let ending = self.ending.is_some();
         let Some(r) = self.ranks.get_mut(rank as usize) else {
@@ -420,32 +647,476 @@ impl Coordinator {
         let r = &mut self.ranks[rank];
         r.held_until = None;
         r.judged = true;
-        if self.ending.is_some() {
+        if self.ending.is_some() || r.retired {
             return;
         }
         let pid = pid_text(r.pid);
+        // (exit code for mpirun, how, value, text)
         let failure = match r.exit {
             Some(Exit::Signal(signo)) => {
                 let name = Signal::try_from(signo).map_or("unknown signal", |s| s.as_str());
                 Some((
                     128u8.wrapping_add(signo as u8),
+                    proto::HOW_SIGNAL,
+                    signo,
                     format!("rank {rank} ({pid}) was killed by signal {signo} ({name})"),
                 ))
             }
             Some(Exit::Code(code)) if code != 0 => Some((
                 exit_byte(code),
+                proto::HOW_EXIT,
+                code,
                 format!("rank {rank} ({pid}) exited with code {code}"),
             )),
             Some(Exit::Code(_)) if r.hello.is_some() && !r.finalized => Some((
                 1,
+                proto::HOW_EXIT,
+                0,
                 format!("rank {rank} ({pid}) exited without calling MPI_Finalize"),
             )),
-            Some(Exit::Lost) => Some((1, format!("rank {rank} ({pid}) was lost"))),
+            Some(Exit::Code(_)) if r.incarnation > 0 && !r.has_table => Some((
+                1,
+                proto::HOW_EXIT,
+                0,
+                format!("rank {rank} ({pid}) exited before joining the job"),
+            )),
+            Some(Exit::Lost) => Some((
+                1,
+                proto::HOW_LOST,
+                0,
+                format!("rank {rank} ({pid}) was lost"),
+            )),
             _ => None,
         };
+        let finalized_with_code = r.finalized && matches!(r.exit, Some(Exit::Code(_)));
         match failure {
-            Some((code, text)) => self.end(code, format!("{text}; aborting the job"), now),
+            Some((code, how, value, text))
+                if self.ft && self.fence_done && !finalized_with_code =>
+            {
+                self.survive(rank, code, how, value, text, now);
+            }
+            Some((code, _, _, text)) => self.end(code, format!("{text}; aborting the job"), now),
             None => self.check_fence(now),
+        }
+    }
+
+    /// A failure in a fault-tolerant job: numbered, announced, logged, and in REBUILD mode
+    /// repaired at once.
+    fn survive(&mut self, rank: usize, code: u8, how: u8, value: i32, text: String, now: Instant) {
+        self.failures += 1;
+        self.last_failure_code = code;
+        let r = &self.ranks[rank];
+        let incarnation = r.incarnation;
+        let tag = r.killed_for.map(|w| format!(" [{w}]")).unwrap_or_default();
+        self.actions.push_back(Action::RemoveSegment {
+            rank: rank as u32,
+            incarnation,
+        });
+        if r.has_table {
+            self.seq += 1;
+            let frame = Arc::new(proto::encode(&Msg::Failure {
+                seq: self.seq,
+                rank: rank as u32,
+                incarnation,
+                how,
+                value,
+            }));
+            for other in &self.ranks {
+                if other.in_job()
+                    && let Some(conn) = other.conn
+                {
+                    self.actions.push_back(Action::Send {
+                        conn,
+                        frame: Arc::clone(&frame),
+                    });
+                }
+            }
+            self.log(now, format!("{text}{tag}"));
+        } else {
+            // Nobody has heard of this process: no event, only the log.
+            self.log(
+                now,
+                format!("{text} (incarnation {incarnation}, before it was let in){tag}"),
+            );
+        }
+        if self.job_mode == proto::COMM_MODE_REBUILD && !self.ranks[rank].finalized {
+            self.respawn(rank, now);
+        }
+    }
+
+    /// Starts the next incarnation of a dead rank. False when it may not be respawned.
+    fn respawn(&mut self, rank: usize, now: Instant) -> bool {
+        if self.barrier_done || self.ending.is_some() {
+            return false;
+        }
+        let max = self.max_respawns;
+        let r = &mut self.ranks[rank];
+        if r.no_respawn.is_some() {
+            return false;
+        }
+        if r.respawns >= max {
+            let text = format!(
+                "rank {rank} was respawned {max} times already; not again (FTMPI_MAX_RESPAWNS)"
+            );
+            r.no_respawn = Some(text.clone());
+            self.log(now, text);
+            return false;
+        }
+        // What the old process may still send does not belong to the new one.
+        if let Some(conn) = r.conn.take() {
+            self.conns.remove(&conn);
+            self.actions.push_back(Action::Close(conn));
+        }
+        r.incarnation += 1;
+        r.respawns += 1;
+        r.pid = None;
+        r.hello = None;
+        r.has_table = false;
+        r.finalized = false;
+        r.acked = false;
+        r.exit = None;
+        r.held_until = None;
+        r.judged = false;
+        r.killed_for = None;
+        let incarnation = r.incarnation;
+        self.actions.push_back(Action::Spawn {
+            rank: rank as u32,
+            incarnation,
+        });
+        true
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_recover(
+        &mut self,
+        conn: ConnId,
+        rank: u32,
+        key: (u32, u32),
+        mode: u8,
+        members: Vec<u32>,
+        mask: Vec<u64>,
+        now: Instant,
+    ) {
+        let size = self.ranks.len();
+        let mut seen = BTreeSet::new();
+        let problem = if let Some(&m) = members.iter().find(|&&m| m as usize >= size) {
+            Some(format!("member {m} is not a rank of a job of {size}"))
+        } else if let Some(&m) = members.iter().find(|&&m| !seen.insert(m)) {
+            Some(format!("member {m} is listed twice"))
+        } else if !members.contains(&rank) {
+            Some(format!("rank {rank} is not a member"))
+        } else {
+            match self.agreements.get(&key) {
+                Some(a) if a.result.is_some() => {
+                    let frame = a.result.clone();
+                    if let Some(frame) = frame {
+                        self.actions.push_back(Action::Send { conn, frame });
+                    }
+                    return;
+                }
+                Some(a) if a.members != members || a.mode != mode => Some(
+                    "members or mode differ from those of the first Recover of this round"
+                        .to_string(),
+                ),
+                _ => None,
+            }
+        };
+        if let Some(message) = problem {
+            let frame = proto::encode(&Msg::Recovered {
+                context: key.0,
+                round: key.1,
+                ok: false,
+                failed: Vec::new(),
+                dup_context: 0,
+                rejoined: Vec::new(),
+                message,
+            });
+            self.actions.push_back(Action::Send {
+                conn,
+                frame: Arc::new(frame),
+            });
+            return;
+        }
+        let incarnation = self.ranks[rank as usize].incarnation;
+        let ranks = &self.ranks;
+        let a = self.agreements.entry(key).or_insert_with(|| Agreement {
+            context: key.0,
+            mode,
+            incarnations: members
+                .iter()
+                .map(|&m| ranks[m as usize].incarnation)
+                .collect(),
+            members,
+            joined: HashMap::new(),
+            failed: BTreeSet::new(),
+            started: now,
+            result: None,
+        });
+        a.joined.insert(rank, (incarnation, mask));
+    }
+
+    /// Moves every open agreement on, then the finalize barrier.
+    fn progress(&mut self, now: Instant) {
+        if self.fence_done && self.ending.is_none() {
+            let mut open: Vec<(u32, u32)> = self
+                .agreements
+                .iter()
+                .filter(|(_, a)| a.result.is_none())
+                .map(|(k, _)| *k)
+                .collect();
+            open.sort_unstable();
+            for key in open {
+                self.check_agreement(key, now);
+            }
+            self.check_barrier();
+        }
+        self.flush_log();
+    }
+
+    /// Completes the agreement once every member has joined, finalized or died (and, for
+    /// REBUILD of the world, come back).
+    fn check_agreement(&mut self, key: (u32, u32), now: Instant) {
+        let Some(a) = self.agreements.get(&key) else {
+            return;
+        };
+        let rebuild = a.rebuilds_world();
+        let members = a.members.clone();
+        let mut waiting = false;
+        let mut impossible = None;
+        let mut dead = Vec::new();
+        for (i, &m) in members.iter().enumerate() {
+            let r = &self.ranks[m as usize];
+            let joined = a
+                .joined
+                .get(&m)
+                .is_some_and(|(inc, _)| *inc == r.incarnation && r.in_job());
+            if rebuild {
+                if r.finalized || joined || r.held() {
+                    continue;
+                }
+                if r.judged {
+                    dead.push(m as usize);
+                }
+                waiting = true;
+            } else {
+                let gone = !r.in_job() || r.incarnation != a.incarnations[i];
+                if gone || a.failed.contains(&m) {
+                    dead.push(m as usize);
+                    continue;
+                }
+                if !(joined || r.finalized) {
+                    waiting = true;
+                }
+            }
+        }
+        if rebuild {
+            for rank in dead {
+                if !self.respawn(rank, now) {
+                    let why = self.ranks[rank].no_respawn.clone();
+                    impossible =
+                        Some(why.unwrap_or_else(|| format!("rank {rank} cannot be respawned now")));
+                }
+            }
+        } else if let Some(a) = self.agreements.get_mut(&key) {
+            a.failed.extend(dead.into_iter().map(|m| m as u32));
+        }
+        match impossible {
+            Some(why) => self.complete(key, Some(why), now),
+            None if !waiting => self.complete(key, None, now),
+            None => {}
+        }
+    }
+
+    /// Sends the outcome of the agreement to its live members.
+    fn complete(&mut self, key: (u32, u32), impossible: Option<String>, now: Instant) {
+        let Some(a) = self.agreements.get(&key) else {
+            return;
+        };
+        let rebuild = a.rebuilds_world();
+        let live_joined: Vec<u32> = a
+            .members
+            .iter()
+            .copied()
+            .filter(|&m| {
+                let r = &self.ranks[m as usize];
+                a.joined
+                    .get(&m)
+                    .is_some_and(|(inc, _)| *inc == r.incarnation && r.in_job())
+            })
+            .collect();
+        let (failed, let_in): (Vec<u32>, Vec<u32>) = if rebuild {
+            let held: Vec<u32> = a
+                .members
+                .iter()
+                .copied()
+                .filter(|&m| self.ranks[m as usize].held())
+                .collect();
+            (held.clone(), held)
+        } else {
+            (a.failed.iter().copied().collect(), Vec::new())
+        };
+        // Context ids free at every member that takes part; a held process has used none.
+        let mut mask: Option<Vec<u64>> = None;
+        let fresh = default_mask();
+        let masks = live_joined
+            .iter()
+            .map(|m| &a.joined[m].1)
+            .chain(let_in.iter().map(|_| &fresh));
+        for m in masks {
+            mask = Some(match mask {
+                None => m.clone(),
+                Some(acc) => acc.iter().zip(m).map(|(x, y)| x & y).collect(),
+            });
+        }
+        let dup_context = mask
+            .unwrap_or(fresh)
+            .iter()
+            .enumerate()
+            .flat_map(|(w, &bits)| {
+                (0..64)
+                    .filter(move |b| bits >> b & 1 == 1)
+                    .map(move |b| w * 64 + b)
+            })
+            .find(|&id| id >= 2);
+        let message = match (&impossible, dup_context) {
+            (Some(why), _) => why.clone(),
+            (None, None) => "no free context id".to_string(),
+            (None, Some(_)) => String::new(),
+        };
+        let ok = message.is_empty();
+        let rejoined = if ok {
+            let_in
+                .iter()
+                .map(|&m| {
+                    let r = &self.ranks[m as usize];
+                    let (pid, endpoint) = r.hello.clone().unwrap_or_default();
+                    (m, r.incarnation, pid, endpoint)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let frame = Arc::new(proto::encode(&Msg::Recovered {
+            context: key.0,
+            round: key.1,
+            ok,
+            failed: failed.clone(),
+            dup_context: if ok {
+                dup_context.unwrap_or(0) as u32
+            } else {
+                0
+            },
+            rejoined,
+            message: message.clone(),
+        }));
+        let (mode, members, started) = (a.mode, a.members.len(), a.started);
+        if ok && !let_in.is_empty() {
+            // The new processes learn every endpoint first, then the outcome.
+            let table = Arc::new(self.table());
+            for &m in &let_in {
+                let r = &mut self.ranks[m as usize];
+                r.has_table = true;
+                if let Some(conn) = r.conn {
+                    self.actions.push_back(Action::Send {
+                        conn,
+                        frame: Arc::clone(&table),
+                    });
+                    self.actions.push_back(Action::Send {
+                        conn,
+                        frame: Arc::clone(&frame),
+                    });
+                }
+            }
+        }
+        for m in &live_joined {
+            if let Some(conn) = self.ranks[*m as usize].conn {
+                self.actions.push_back(Action::Send {
+                    conn,
+                    frame: Arc::clone(&frame),
+                });
+            }
+        }
+        if let Some(a) = self.agreements.get_mut(&key) {
+            a.result = Some(frame);
+        }
+        self.recoveries += 1;
+        let name = if key.0 == 0 {
+            "MPI_COMM_WORLD".to_string()
+        } else {
+            format!("context {}", key.0)
+        };
+        let took = now.saturating_duration_since(started).as_secs_f64() * 1e3;
+        let kept = members - failed.len();
+        let what = format!(
+            "recovery of {name} ({}, {kept} of {members} members)",
+            mode_name(mode)
+        );
+        let text = if ok {
+            format!("{what} took {took:.1} ms")
+        } else {
+            format!("{what} failed after {took:.1} ms: {message}")
+        };
+        self.log(now, text);
+    }
+
+    /// Acknowledges every `Finalize` once nobody else can still finalize, and retires the
+    /// held processes that nothing can let in any more.
+    fn check_barrier(&mut self) {
+        if self.barrier_done
+            || self.agreements.values().any(|a| a.result.is_none())
+            || self.ranks.iter().any(|r| r.in_job() && !r.finalized)
+        {
+            return;
+        }
+        self.barrier_done = true;
+        for rank in 0..self.ranks.len() {
+            let r = &mut self.ranks[rank];
+            if r.finalized {
+                self.ack(rank);
+            } else if !r.has_table && !r.judged {
+                r.retired = true;
+                if r.running() {
+                    self.actions.push_back(Action::Kill {
+                        rank: rank as u32,
+                        signal: Signal::SIGKILL,
+                    });
+                }
+            }
+        }
+    }
+
+    fn ack(&mut self, rank: usize) {
+        let r = &mut self.ranks[rank];
+        if r.acked {
+            return;
+        }
+        r.acked = true;
+        if let Some(conn) = r.conn {
+            self.actions.push_back(Action::Send {
+                conn,
+                frame: Arc::new(proto::encode(&Msg::FinalizeAck)),
+            });
+        }
+    }
+
+    /// Fires the injected faults that are due.
+    fn inject(&mut self, now: Instant) {
+        for i in 0..self.injections.len() {
+            let (inject, at) = self.injections[i];
+            if !at.is_some_and(|t| t <= now) {
+                continue;
+            }
+            self.injections[i].1 = None;
+            if let Some(r) = self.ranks.get_mut(inject.rank as usize)
+                && r.running()
+                && !r.retired
+            {
+                r.killed_for = Some("injected");
+                self.actions.push_back(Action::Kill {
+                    rank: inject.rank,
+                    signal: inject.signal,
+                });
+            }
         }
     }
 
@@ -510,6 +1181,45 @@ impl Coordinator {
 
     fn report(&mut self, text: String) {
         self.actions.push_back(Action::Report(text));
+    }
+
+    fn log(&mut self, now: Instant, text: String) {
+        self.log
+            .push((now.saturating_duration_since(self.started), text));
+    }
+
+    /// Prints the failure log once the job is over, if anything failed.
+    fn flush_log(&mut self) {
+        if self.logged || self.failures == 0 || self.finished().is_none() {
+            return;
+        }
+        self.logged = true;
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        self.report(format!(
+            "failure log: {}, {}",
+            plural(self.failures, "failure", "failures"),
+            plural(self.recoveries, "recovery", "recoveries")
+        ));
+        for (at, text) in std::mem::take(&mut self.log) {
+            self.report(format!("  {:.3} s  {text}", at.as_secs_f64()));
+        }
+    }
+}
+
+/// The mask of a process that has used no context id: all free but 0 and 1.
+fn default_mask() -> Vec<u64> {
+    let mut mask = vec![u64::MAX; proto::MAX_MASK_WORDS];
+    mask[0] &= !0b11;
+    mask
+}
+
+fn mode_name(mode: u8) -> &'static str {
+    match mode {
+        proto::COMM_MODE_ABORT => "ABORT",
+        proto::COMM_MODE_BLANK => "BLANK",
+        proto::COMM_MODE_SHRINK => "SHRINK",
+        _ => "REBUILD",
     }
 }
 
@@ -656,14 +1366,29 @@ mod tests {
         job.join(0);
         job.join(1);
         job.take();
+        // Finalize is a barrier: nobody is acknowledged before everybody has finalized.
+        job.input(Input::Message(100, Msg::Finalize));
+        assert!(job.take().is_empty());
+        job.input(Input::Message(101, Msg::Finalize));
+        let ack = Arc::new(proto::encode(&Msg::FinalizeAck));
+        assert_eq!(
+            job.take(),
+            vec![
+                Action::Send {
+                    conn: 100,
+                    frame: Arc::clone(&ack)
+                },
+                Action::Send {
+                    conn: 101,
+                    frame: ack
+                }
+            ]
+        );
         for rank in 0..2 {
-            job.input(Input::Message(100 + rank as u64, Msg::Finalize));
             job.input(Input::Closed(100 + rank as u64));
             job.input(exited(rank, 0));
         }
-        let acks = job.take();
-        assert_eq!(acks.len(), 2);
-        assert!(acks.iter().all(|a| matches!(a, Action::Send { .. })));
+        assert!(job.take().is_empty());
         assert_eq!(job.c.finished(), Some(0));
     }
 

@@ -45,6 +45,16 @@ impl JobDir {
     pub(crate) fn socket(&self) -> PathBuf {
         self.dir.join(SOCKET_NAME)
     }
+
+    /// The shared-memory segment of one process of the job.
+    pub(crate) fn segment(&self, rank: u32, incarnation: u32) -> PathBuf {
+        Path::new(SHM_DIR).join(format!("ftmpi-{}-{rank}-{incarnation}", self.id))
+    }
+
+    /// Removes a dead process's segment; the survivors keep whatever they have mapped.
+    pub(crate) fn remove_segment(&self, rank: u32, incarnation: u32) {
+        let _ = fs::remove_file(self.segment(rank, incarnation));
+    }
 }
 
 impl Drop for JobDir {
@@ -91,6 +101,15 @@ mod tests {
         let other = Path::new(SHM_DIR).join(format!("ftmpi-{}x-r0", job.id()));
         fs::write(&segment, b"x").unwrap();
         fs::write(&other, b"x").unwrap();
+        let dead = job.segment(2, 1);
+        assert_eq!(
+            dead,
+            Path::new(SHM_DIR).join(format!("ftmpi-{}-2-1", job.id()))
+        );
+        fs::write(&dead, b"x").unwrap();
+        job.remove_segment(2, 1);
+        assert!(!dead.exists());
+        job.remove_segment(2, 1);
         drop(job);
         assert!(!dir.exists());
         assert!(!segment.exists());

@@ -36,8 +36,8 @@ use crossbeam_channel::{RecvTimeoutError, Sender};
 use nix::errno::Errno;
 use nix::sys::signal::{SigSet, Signal};
 
-use coordinator::{Action, ConnId, Coordinator, Input};
-use options::{Options, Request};
+use coordinator::{Action, ConnId, Coordinator, FtConfig, Input};
+use options::{Options, Request, UsageError};
 
 /// Which command was run; they differ in name and, for `ftmpirun`, in default modes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,13 +97,22 @@ pub fn main(flavor: Flavor) -> ExitCode {
             let _ = writeln!(io::stdout(), "{name} (ftmpi) {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
-        Ok(Request::Run(opts)) => match run(flavor, &opts) {
-            Ok(code) => ExitCode::from(code),
-            Err(e) => {
-                say(name, &e.to_string());
-                ExitCode::from(1)
+        Ok(Request::Run(opts)) => {
+            let ft = match ft_config(flavor, &opts) {
+                Ok(ft) => ft,
+                Err(e) => {
+                    say(name, &e.to_string());
+                    return ExitCode::from(options::USAGE_EXIT);
+                }
+            };
+            match run(flavor, &opts, ft) {
+                Ok(code) => ExitCode::from(code),
+                Err(e) => {
+                    say(name, &e.to_string());
+                    ExitCode::from(1)
+                }
             }
-        },
+        }
     }
 }
 
@@ -112,7 +121,57 @@ fn say(name: &str, text: &str) {
     let _ = writeln!(io::stderr().lock(), "{name}: {text}");
 }
 
-fn run(flavor: Flavor, opts: &Options) -> io::Result<u8> {
+/// The job's fault-tolerance settings: the command line first, then mpirun's environment,
+/// then the flavor's defaults.
+fn ft_config(flavor: Flavor, opts: &Options) -> Result<FtConfig, UsageError> {
+    use proto::env;
+    let var = |name: &str| -> Result<Option<String>, UsageError> {
+        match std::env::var_os(name) {
+            None => Ok(None),
+            Some(v) => v
+                .into_string()
+                .map(Some)
+                .map_err(|_| UsageError(format!("{name} is not valid UTF-8"))),
+        }
+    };
+    let mode = match (&opts.comm_mode, var(env::COMM_MODE)?) {
+        (Some(m), _) => m.clone(),
+        (None, Some(m)) if !m.trim().is_empty() => m.trim().to_ascii_uppercase(),
+        _ => flavor.default_modes().0.unwrap_or("ABORT").to_string(),
+    };
+    let comm_mode = match mode.as_str() {
+        "ABORT" => proto::COMM_MODE_ABORT,
+        "BLANK" => proto::COMM_MODE_BLANK,
+        "SHRINK" => proto::COMM_MODE_SHRINK,
+        "REBUILD" => proto::COMM_MODE_REBUILD,
+        _ => {
+            return Err(UsageError(format!(
+                "{}: unknown mode {mode:?} (expected one of abort, blank, shrink, rebuild)",
+                env::COMM_MODE
+            )));
+        }
+    };
+    let mut injections = opts.injections.clone();
+    if let Some(text) = var(env::INJECT)? {
+        injections.extend(options::env_injections(&text, opts.np)?);
+    }
+    let max_respawns = match var(env::MAX_RESPAWNS)? {
+        None => coordinator::DEFAULT_MAX_RESPAWNS,
+        Some(v) => v.trim().parse::<u32>().map_err(|_| {
+            UsageError(format!(
+                "{}: {v:?} is not a whole number",
+                env::MAX_RESPAWNS
+            ))
+        })?,
+    };
+    Ok(FtConfig {
+        comm_mode,
+        injections,
+        max_respawns,
+    })
+}
+
+fn run(flavor: Flavor, opts: &Options, ft: FtConfig) -> io::Result<u8> {
     let name = flavor.name();
     // Blocked before any thread exists, so every thread inherits the mask and only the
     // watcher receives them. Children start with an empty mask (std::process resets it).
@@ -138,7 +197,7 @@ fn run(flavor: Flavor, opts: &Options) -> io::Result<u8> {
         tag_output: opts.tag_output,
     };
     let mut host = spawn::LocalHost::new(launch, tx);
-    let mut coord = Coordinator::new(opts.np, opts.timeout, Instant::now());
+    let mut coord = Coordinator::with_ft(opts.np, opts.timeout, ft, Instant::now());
     let mut conns: HashMap<ConnId, bootstrap::Conn> = HashMap::new();
 
     let code = loop {
@@ -167,6 +226,10 @@ fn run(flavor: Flavor, opts: &Options) -> io::Result<u8> {
                 }
                 Action::KillAll => {
                     host.kill_all();
+                }
+                Action::Kill { rank, signal } => host.kill(rank, signal),
+                Action::RemoveSegment { rank, incarnation } => {
+                    job.remove_segment(rank, incarnation);
                 }
                 Action::Report(text) => say(name, &text),
             }

@@ -7,7 +7,10 @@
 
 use std::ffi::OsString;
 use std::fmt;
+use std::str::FromStr;
 use std::time::Duration;
+
+use nix::sys::signal::Signal;
 
 use super::Flavor;
 
@@ -35,9 +38,21 @@ pub struct Options {
     /// Upper case, as the ranks receive it.
     pub msg_mode: Option<String>,
     pub coll_strict: bool,
+    /// The `--inject` specs as given, for the ranks' environment.
     pub inject: Vec<String>,
+    /// The same, parsed.
+    pub injections: Vec<Inject>,
     pub program: OsString,
     pub args: Vec<OsString>,
+}
+
+/// One fault to inject: `kill:rank=R:after=T[:signal=S]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inject {
+    pub rank: u32,
+    /// Counted from the moment every rank has joined the job (the fence).
+    pub after: Duration,
+    pub signal: Signal,
 }
 
 /// A command-line mistake; `mpirun` prints it and exits with [`USAGE_EXIT`].
@@ -143,6 +158,7 @@ pub fn parse(args: Vec<OsString>, env_timeout: Option<OsString>) -> Result<Reque
                 if spec.is_empty() {
                     return Err(UsageError("--inject needs a non-empty spec".into()));
                 }
+                parse_inject(&spec).map_err(|e| UsageError(format!("--inject: {e}")))?;
                 inject.push(spec);
             }
             "--oversubscribe" | "-oversubscribe" => {}
@@ -168,8 +184,17 @@ pub fn parse(args: Vec<OsString>, env_timeout: Option<OsString>) -> Result<Reque
             None => None,
         },
     };
+    let np = np.unwrap_or(1);
+    let injections = inject
+        .iter()
+        .map(|spec| {
+            let i = parse_inject(spec).map_err(|e| UsageError(format!("--inject: {e}")))?;
+            check_inject_rank(&i, spec, np).map_err(|e| UsageError(format!("--inject: {e}")))?;
+            Ok(i)
+        })
+        .collect::<Result<Vec<_>, UsageError>>()?;
     Ok(Request::Run(Options {
-        np: np.unwrap_or(1),
+        np,
         tag_output,
         exports,
         timeout,
@@ -177,9 +202,107 @@ pub fn parse(args: Vec<OsString>, env_timeout: Option<OsString>) -> Result<Reque
         msg_mode,
         coll_strict,
         inject,
+        injections,
         program,
         args: words.collect(),
     }))
+}
+
+/// The specs in `FTMPI_INJECT` (separated by `;`) for a job of `np` ranks.
+pub fn env_injections(value: &str, np: u32) -> Result<Vec<Inject>, UsageError> {
+    value
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|spec| {
+            parse_inject(spec)
+                .and_then(|i| check_inject_rank(&i, spec, np).map(|()| i))
+                .map_err(|e| UsageError(format!("FTMPI_INJECT: {e}")))
+        })
+        .collect()
+}
+
+fn check_inject_rank(i: &Inject, spec: &str, np: u32) -> Result<(), String> {
+    if i.rank >= np {
+        return Err(format!(
+            "{spec:?}: rank {} is not in a job of {np} rank{}",
+            i.rank,
+            if np == 1 { "" } else { "s" }
+        ));
+    }
+    Ok(())
+}
+
+/// Parses `kill:rank=R:after=T[:signal=S]`; the fields after `kill` may come in any order.
+pub fn parse_inject(spec: &str) -> Result<Inject, String> {
+    const FORM: &str = "expected kill:rank=R:after=T[:signal=S]";
+    let mut fields = spec.split(':');
+    if fields.next() != Some("kill") {
+        return Err(format!("{spec:?}: unknown fault ({FORM})"));
+    }
+    let (mut rank, mut after, mut signal) = (None, None, None);
+    for field in fields {
+        let Some((key, value)) = field.split_once('=') else {
+            return Err(format!("{spec:?}: {field:?} is not KEY=VALUE ({FORM})"));
+        };
+        let bad = |what: &str| format!("{spec:?}: {key}={value:?} is not {what}");
+        let slot_taken =
+            match key {
+                "rank" => rank
+                    .replace(value.parse::<u32>().map_err(|_| bad("a rank"))?)
+                    .is_some(),
+                "after" => after
+                    .replace(parse_delay(value).ok_or_else(|| {
+                        bad("a time (seconds, or a number with the suffix ms or s)")
+                    })?)
+                    .is_some(),
+                "signal" => signal
+                    .replace(parse_signal(value).ok_or_else(|| bad("a signal"))?)
+                    .is_some(),
+                _ => return Err(format!("{spec:?}: unknown field {key:?} ({FORM})")),
+            };
+        if slot_taken {
+            return Err(format!("{spec:?}: {key} is given twice"));
+        }
+    }
+    let rank = rank.ok_or_else(|| format!("{spec:?}: rank= is missing ({FORM})"))?;
+    let after = after.ok_or_else(|| format!("{spec:?}: after= is missing ({FORM})"))?;
+    Ok(Inject {
+        rank,
+        after,
+        signal: signal.unwrap_or(Signal::SIGKILL),
+    })
+}
+
+/// `1.5`, `1.5s` or `200ms`.
+fn parse_delay(v: &str) -> Option<Duration> {
+    let (number, scale) = if let Some(ms) = v.strip_suffix("ms") {
+        (ms, 1e-3)
+    } else if let Some(s) = v.strip_suffix('s') {
+        (s, 1.0)
+    } else {
+        (v, 1.0)
+    };
+    // Signs, "inf" and "nan" are refused by the digit check.
+    if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return None;
+    }
+    let seconds = number.parse::<f64>().ok()? * scale;
+    Duration::try_from_secs_f64(seconds).ok()
+}
+
+/// A signal number, or a name with or without `SIG`, in any case.
+fn parse_signal(v: &str) -> Option<Signal> {
+    if let Ok(n) = v.parse::<i32>() {
+        return Signal::try_from(n).ok();
+    }
+    let upper = v.to_ascii_uppercase();
+    let name = if upper.starts_with("SIG") {
+        upper
+    } else {
+        format!("SIG{upper}")
+    };
+    Signal::from_str(&name).ok()
 }
 
 fn parse_np(name: &str, v: &str) -> Result<u32, UsageError> {
@@ -257,7 +380,9 @@ Options:
   -cm, --comm-mode M   FT-MPI communicator mode: abort, blank, shrink or rebuild
   -mm, --msg-mode M    FT-MPI message mode: nop or cont (also reset, noop, continue)
   --coll-strict        collectives agree on their result (FTMPI_COLL_STRICT=1)
-  --inject SPEC        fault injection for the ranks, repeatable (FTMPI_INJECT)
+  --inject SPEC        kill a rank: kill:rank=R:after=T[:signal=S], T in seconds (or
+                       with suffix ms/s) after all ranks joined, S a number or name
+                       (default KILL); repeatable (also FTMPI_INJECT, ';'-separated)
   --oversubscribe      accepted and ignored
   --bind-to X          accepted and ignored
   -h, --help           show this help
@@ -327,14 +452,16 @@ mod tests {
             "--timeout",
             "7",
             "--inject",
-            "kill:1",
+            "kill:rank=1:after=2",
             "--inject",
-            "kill:2",
+            "kill:after=150ms:rank=0:signal=term",
             "--oversubscribe",
             "--bind-to",
             "core",
             "--coll-strict",
             "--tag-output",
+            "-np",
+            "2",
             "p",
         ]);
         assert_eq!(
@@ -346,7 +473,25 @@ mod tests {
             ]
         );
         assert_eq!(o.timeout, Some(Duration::from_secs(7)));
-        assert_eq!(o.inject, vec!["kill:1", "kill:2"]);
+        assert_eq!(
+            o.inject,
+            vec!["kill:rank=1:after=2", "kill:after=150ms:rank=0:signal=term"]
+        );
+        assert_eq!(
+            o.injections,
+            vec![
+                Inject {
+                    rank: 1,
+                    after: Duration::from_secs(2),
+                    signal: Signal::SIGKILL
+                },
+                Inject {
+                    rank: 0,
+                    after: Duration::from_millis(150),
+                    signal: Signal::SIGTERM
+                }
+            ]
+        );
         assert!(o.coll_strict && o.tag_output);
         assert!(error(&["-x", "1BAD=2", "p"]).contains("not a valid"));
     }
@@ -379,6 +524,87 @@ mod tests {
         assert!(error(&["--timeout", "1.5", "p"]).contains("seconds"));
         assert!(error(&["--inject", "", "p"]).contains("non-empty"));
         assert!(error(&["--"]).contains("no program"));
+    }
+
+    #[test]
+    fn inject_specs() {
+        let ok = |s: &str| parse_inject(s).unwrap();
+        assert_eq!(
+            ok("kill:rank=3:after=1.5"),
+            Inject {
+                rank: 3,
+                after: Duration::from_millis(1500),
+                signal: Signal::SIGKILL
+            }
+        );
+        assert_eq!(ok("kill:rank=0:after=0").after, Duration::ZERO);
+        assert_eq!(ok("kill:rank=0:after=2s").after, Duration::from_secs(2));
+        assert_eq!(
+            ok("kill:rank=0:after=.25").after,
+            Duration::from_millis(250)
+        );
+        assert_eq!(
+            ok("kill:rank=0:after=20ms").after,
+            Duration::from_millis(20)
+        );
+        for (sig, want) in [
+            ("9", Signal::SIGKILL),
+            ("15", Signal::SIGTERM),
+            ("KILL", Signal::SIGKILL),
+            ("segv", Signal::SIGSEGV),
+            ("SIGTERM", Signal::SIGTERM),
+            ("SigUsr1", Signal::SIGUSR1),
+        ] {
+            assert_eq!(
+                ok(&format!("kill:rank=1:after=1:signal={sig}")).signal,
+                want,
+                "{sig}"
+            );
+        }
+        for (bad, says) in [
+            ("", "unknown fault"),
+            ("stop:rank=1:after=1", "unknown fault"),
+            ("kill", "rank= is missing"),
+            ("kill:1@3", "not KEY=VALUE"),
+            ("kill:rank=1", "after= is missing"),
+            ("kill:after=1", "rank= is missing"),
+            ("kill:rank=-1:after=1", "not a rank"),
+            ("kill:rank=x:after=1", "not a rank"),
+            ("kill:rank=1:after=-1", "not a time"),
+            ("kill:rank=1:after=soon", "not a time"),
+            ("kill:rank=1:after=inf", "not a time"),
+            ("kill:rank=1:after=ms", "not a time"),
+            ("kill:rank=1:after=1e400", "not a time"),
+            ("kill:rank=1:after=1:signal=0", "not a signal"),
+            ("kill:rank=1:after=1:signal=99", "not a signal"),
+            ("kill:rank=1:after=1:signal=NOPE", "not a signal"),
+            ("kill:rank=1:after=1:rank=2", "given twice"),
+            ("kill:rank=1:after=1:when=now", "unknown field"),
+        ] {
+            let e = parse_inject(bad).unwrap_err();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+        // The job's size is known only once the whole line is read.
+        assert!(
+            error(&["--inject", "kill:rank=2:after=1", "-np", "2", "p"])
+                .contains("--inject: \"kill:rank=2:after=1\": rank 2 is not in a job of 2 ranks")
+        );
+        assert!(error(&["--inject", "kill:rank=1", "p"]).starts_with("--inject: "));
+        assert_eq!(
+            env_injections(
+                " kill:rank=1:after=1 ;;kill:rank=0:after=2ms:signal=TERM;",
+                2
+            )
+            .unwrap()
+            .len(),
+            2
+        );
+        assert_eq!(env_injections("", 2).unwrap(), vec![]);
+        let e = env_injections("kill:rank=1:after=1;kill:rank=5:after=1", 2).unwrap_err();
+        assert!(
+            e.0.starts_with("FTMPI_INJECT: ") && e.0.contains("rank 5"),
+            "{e}"
+        );
     }
 
     #[test]

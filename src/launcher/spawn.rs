@@ -2,7 +2,7 @@
 //! Ranks on this host: starting them, waiting for them, killing them.
 //!
 //! This is the half of a per-host daemon that runs inside mpirun while jobs are local: it
-//! carries out `Spawn` and `KillAll` and reports `Spawned` and `Exited`, which a daemon on
+//! carries out `Spawn`, `Kill` and `KillAll` and reports `Spawned` and `Exited`, which a daemon on
 //! another host would send over its connection instead.
 //!
 //! Each rank has a waiter thread. It learns of the death with `waitid(WNOWAIT)`, which leaves
@@ -71,7 +71,9 @@ impl LocalHost {
         }
     }
 
-    /// Starts `rank`. Rank 0 reads mpirun's stdin; the others read /dev/null.
+    /// Starts `rank` in `incarnation` (0 at the start of the job, higher when respawned), with
+    /// the same program, arguments, directory and environment every time. Rank 0 reads
+    /// mpirun's stdin; the others read /dev/null.
     pub(crate) fn spawn(&mut self, rank: u32, incarnation: u32) -> Result<u32, SpawnError> {
         let mut cmd = Command::new(&self.launch.program);
         cmd.args(&self.launch.args)
@@ -160,6 +162,16 @@ impl LocalHost {
             let _ = kill(pid, Signal::SIGKILL);
         }
         killed
+    }
+
+    /// Sends `signal` to the process now in `rank`, unless it has been reaped.
+    pub(crate) fn kill(&self, rank: u32, signal: Signal) {
+        let procs = self.procs.lock();
+        if let Some(p) = procs.get(&rank)
+            && !p.reaped
+        {
+            let _ = kill(p.pid, signal);
+        }
     }
 
     /// See [`Output::drain`].
