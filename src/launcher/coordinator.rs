@@ -152,6 +152,8 @@ struct Rank {
     judged: bool,
     /// Why mpirun signalled the current process, for the failure log.
     killed_for: Option<&'static str>,
+    /// The last failure event sent to this process (its joins must have applied it).
+    sent_seq: u64,
     respawns: u32,
     /// Why the rank cannot be respawned again.
     no_respawn: Option<String>,
@@ -183,8 +185,9 @@ struct Agreement {
     members: Vec<u32>,
     /// Each member's incarnation when the agreement started.
     incarnations: Vec<u32>,
-    /// Members that sent this `Recover`: incarnation and mask.
-    joined: HashMap<u32, (u32, Vec<u64>)>,
+    /// Members that sent this `Recover`: incarnation, mask, and the last failure event
+    /// they had applied.
+    joined: HashMap<u32, (u32, Vec<u64>, u64)>,
     /// Members found dead (or replaced) since it started; not used for REBUILD of the world,
     /// where the dead are waited for in their new incarnation.
     failed: BTreeSet<u32>,
@@ -448,8 +451,9 @@ impl Coordinator {
                     mode,
                     members,
                     mask,
+                    seq,
                 },
-            ) => self.on_recover(conn, rank, (context, round), mode, members, mask, now),
+            ) => self.on_recover(conn, rank, (context, round), mode, members, (mask, seq), now),
             (Some(_), Msg::Mode { comm_mode, .. }) => {
                 if comm_mode != proto::COMM_MODE_ABORT {
                     self.ft = true;
@@ -721,10 +725,11 @@ impl Coordinator {
                 how,
                 value,
             }));
-            for other in &self.ranks {
+            for other in &mut self.ranks {
                 if other.in_job()
                     && let Some(conn) = other.conn
                 {
+                    other.sent_seq = self.seq;
                     self.actions.push_back(Action::Send {
                         conn,
                         frame: Arc::clone(&frame),
@@ -778,6 +783,7 @@ impl Coordinator {
         r.held_until = None;
         r.judged = false;
         r.killed_for = None;
+        r.sent_seq = 0;
         let incarnation = r.incarnation;
         self.actions.push_back(Action::Spawn {
             rank: rank as u32,
@@ -794,7 +800,7 @@ impl Coordinator {
         key: (u32, u32),
         mode: u8,
         members: Vec<u32>,
-        mask: Vec<u64>,
+        (mask, seq): (Vec<u64>, u64),
         now: Instant,
     ) {
         let size = self.ranks.len();
@@ -852,7 +858,7 @@ impl Coordinator {
             started: now,
             result: None,
         });
-        a.joined.insert(rank, (incarnation, mask));
+        a.joined.insert(rank, (incarnation, mask, seq));
     }
 
     /// Moves every open agreement on, then the finalize barrier.
@@ -889,7 +895,7 @@ impl Coordinator {
             let joined = a
                 .joined
                 .get(&m)
-                .is_some_and(|(inc, _)| *inc == r.incarnation && r.in_job());
+                .is_some_and(|(inc, _, seq)| *inc == r.incarnation && r.in_job() && *seq >= r.sent_seq);
             if rebuild {
                 if r.finalized || joined || r.held() {
                     continue;
@@ -941,7 +947,7 @@ impl Coordinator {
                 let r = &self.ranks[m as usize];
                 a.joined
                     .get(&m)
-                    .is_some_and(|(inc, _)| *inc == r.incarnation && r.in_job())
+                    .is_some_and(|(inc, _, seq)| *inc == r.incarnation && r.in_job() && *seq >= r.sent_seq)
             })
             .collect();
         let (failed, let_in): (Vec<u32>, Vec<u32>) = if rebuild {
@@ -967,6 +973,26 @@ impl Coordinator {
                 None => m.clone(),
                 Some(acc) => acc.iter().zip(m).map(|(x, y)| x & y).collect(),
             });
+        }
+        if a.mode == proto::MODE_AGREE {
+            // The end of a strict collective: the AND of one word each, no context id, no log.
+            let all = mask.as_ref().and_then(|m| m.first().copied()).unwrap_or(0) & 1;
+            let frame = Arc::new(proto::encode(&Msg::Recovered {
+                context: key.0,
+                round: key.1,
+                ok: true,
+                failed: a.failed.iter().copied().collect(),
+                dup_context: all as u32,
+                rejoined: Vec::new(),
+                message: String::new(),
+            }));
+            for m in &live_joined {
+                if let Some(conn) = self.ranks[*m as usize].conn {
+                    self.actions.push_back(Action::Send { conn, frame: Arc::clone(&frame) });
+                }
+            }
+            self.agreements.remove(&key);
+            return;
         }
         let dup_context = mask
             .unwrap_or(fresh)

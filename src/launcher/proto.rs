@@ -56,6 +56,10 @@ pub const COMM_MODE_ABORT: u8 = 0;
 pub const COMM_MODE_BLANK: u8 = 1;
 pub const COMM_MODE_SHRINK: u8 = 2;
 pub const COMM_MODE_REBUILD: u8 = 3;
+/// `Recover.mode` of an agreement that is not a recovery: the end of a strict collective.
+/// Each mask is one word, 1 where the member's collective succeeded; `Recovered.dup_context`
+/// carries their AND, and nobody is respawned.
+pub const MODE_AGREE: u8 = 255;
 /// Message modes in `Mode`, as `FTMPI_MSG_MODE_*`.
 pub const MSG_MODE_NOP: u8 = 0;
 pub const MSG_MODE_CONT: u8 = 1;
@@ -132,6 +136,11 @@ pub enum Msg {
         mode: u8,
         members: Vec<u32>,
         mask: Vec<u64>,
+        /// The last `Failure` this rank has applied: a join counts only once the rank knows
+        /// of every failure mpirun has sent it, so a death during the agreement makes the
+        /// members join again (and a respawned process cannot write into a ring its peer
+        /// has not reset).
+        seq: u64,
     },
     /// mpirun -> rank: the agreement (context, round) is over.
     Recovered {
@@ -305,6 +314,7 @@ pub fn encode(msg: &Msg) -> Vec<u8> {
             mode,
             members,
             mask,
+            seq,
         } => {
             frame.push(KIND_RECOVER);
             put_u32(&mut frame, *context);
@@ -315,6 +325,7 @@ pub fn encode(msg: &Msg) -> Vec<u8> {
             for word in mask {
                 frame.extend_from_slice(&word.to_le_bytes());
             }
+            frame.extend_from_slice(&seq.to_le_bytes());
         }
         Msg::Recovered {
             context,
@@ -425,19 +436,27 @@ pub fn decode(body: &[u8]) -> Result<Msg, ProtoError> {
         KIND_RECOVER => {
             let context = r.u32()?;
             let round = r.u32()?;
-            let mode = r.ranged_u8("mode", COMM_MODE_ABORT, COMM_MODE_REBUILD)?;
+            let mode = r.ranged_u8("mode", COMM_MODE_ABORT, MODE_AGREE)?;
+            if mode > COMM_MODE_REBUILD && mode != MODE_AGREE {
+                return Err(ProtoError::BadValue {
+                    field: "mode",
+                    value: mode.into(),
+                });
+            }
             let members = r.u32s("members")?;
             let words = r.count("mask", MAX_MASK_WORDS, 8)?;
             let mut mask = Vec::with_capacity(words);
             for _ in 0..words {
                 mask.push(r.u64()?);
             }
+            let seq = r.u64()?;
             Msg::Recover {
                 context,
                 round,
                 mode,
                 members,
                 mask,
+                seq,
             }
         }
         KIND_RECOVERED => {
@@ -697,6 +716,7 @@ mod tests {
                 mode: COMM_MODE_REBUILD,
                 members: vec![0, 1, 2, 3],
                 mask: vec![u64::MAX - 3, 0x8000_0000_0000_0001],
+                seq: 7,
             },
             Msg::Recover {
                 context: 17,
@@ -704,6 +724,7 @@ mod tests {
                 mode: COMM_MODE_ABORT,
                 members: Vec::new(),
                 mask: Vec::new(),
+                seq: 7,
             },
             Msg::Recovered {
                 context: 0,
@@ -918,14 +939,16 @@ mod tests {
             mode: 2,
             members: vec![5],
             mask: vec![4],
+            seq: 7,
         });
         assert_eq!(
             frame,
             [
-                30, 0, 0, 0, 7, // length, kind
+                38, 0, 0, 0, 7, // length, kind
                 1, 0, 0, 0, 2, 0, 0, 0, 2, // context, round, mode
                 1, 0, 0, 0, 5, 0, 0, 0, // members
                 1, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, // mask
+                7, 0, 0, 0, 0, 0, 0, 0, // seq
             ]
         );
     }
@@ -957,6 +980,7 @@ mod tests {
             mode: 0,
             members: vec![],
             mask: vec![],
+            seq: 7,
         };
         bad(&recover, 9, 4, "mode");
         let recovered = Msg::Recovered {
@@ -986,6 +1010,7 @@ mod tests {
             mode: 2,
             members: vec![0],
             mask: vec![0; MAX_MASK_WORDS + 1],
+            seq: 7,
         });
         assert!(matches!(
             decode(body(&long_mask)),
@@ -997,6 +1022,7 @@ mod tests {
             mode: 2,
             members: vec![0],
             mask: vec![u64::MAX; MAX_MASK_WORDS],
+            seq: 7,
         });
         assert!(decode(body(&full_mask)).is_ok());
         // Counts past the limit, or past what the body holds, are refused before allocating.

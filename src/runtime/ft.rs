@@ -32,10 +32,7 @@ use super::comms::{Comm, WORLD};
 use super::p2p::Half;
 use super::requests::{Body, RecvStage, SendStage, Status};
 
-/// `Recover.mode` of a strict-collective agreement (not a recovery): the masks carry one
-/// word each, 1 where the member's collective succeeded, and mpirun answers their AND in
-/// `dup_context`.
-pub const MODE_AGREE: u8 = 255;
+use crate::launcher::proto::MODE_AGREE;
 /// Set in `Recover.context` of strict-collective agreements, apart from recoveries.
 pub const AGREE_CONTEXT: u32 = 1 << 31;
 
@@ -426,6 +423,7 @@ impl Runtime {
                 mode: mode.value() as u8,
                 members: members.clone(),
                 mask: self.ctx_pool.mask(),
+                seq,
             };
             self.boot.as_mut().expect("checked").send(&msg)?;
             self.wait_until(|rt| rt.ft.has_agreed(context, round) || rt.ft.world.last_seq != seq || Instant::now() > deadline)?;
@@ -534,15 +532,24 @@ impl Runtime {
         cm.ft.coll_seq = cm.ft.coll_seq.wrapping_add(1);
         let (context, round) = (AGREE_CONTEXT | cm.id, cm.ft.coll_seq | (cm.ft.epoch << 20));
         let members = cm.group.members.to_vec();
-        let msg = Msg::Recover { context, round, mode: MODE_AGREE, members, mask: vec![r.is_ok() as u64] };
-        if let Err(e) = self.boot.as_mut().expect("checked").send(&msg) {
-            return r.and(Err(e));
-        }
         let deadline = Instant::now() + self.ft.recovery_timeout;
-        if let Err(e) = self.wait_until(|rt| rt.ft.has_agreed(context, round) || Instant::now() > deadline) {
-            return r.and(Err(e));
-        }
-        let all_ok = match self.ft.take_agreed(context, round) {
+        let agreed = loop {
+            let seq = self.ft.world.last_seq;
+            let msg = Msg::Recover { context, round, mode: MODE_AGREE, members: members.clone(), mask: vec![r.is_ok() as u64], seq };
+            if let Err(e) = self.boot.as_mut().expect("checked").send(&msg) {
+                return r.and(Err(e));
+            }
+            if let Err(e) = self.wait_until(|rt| rt.ft.has_agreed(context, round) || rt.ft.world.last_seq != seq || Instant::now() > deadline) {
+                return r.and(Err(e));
+            }
+            if let Some(a) = self.ft.take_agreed(context, round) {
+                break Some(a);
+            }
+            if Instant::now() > deadline {
+                break None;
+            }
+        };
+        let all_ok = match agreed {
             Some(a) => a.ok && a.dup_context == 1,
             None => false,
         } && self.comm(ci).is_ok_and(|c| c.ft.state != CommState::Detected);
