@@ -19,8 +19,10 @@ static volatile int calls, last_class;
 static void handler(MPI_Comm *comm, int *code, ...)
 {
     (void)comm;
+    int cls = -1;
     calls++;
-    MPI_Error_class(*code, (int *)&last_class);
+    MPI_Error_class(*code, &cls);
+    last_class = cls;
     longjmp(jb, 1);
 }
 
@@ -58,11 +60,12 @@ int main(int argc, char **argv)
             if (i == 0 && kind == 0)
                 fds0 = count_fds();
             if (setjmp(jb) == 0) {
+                int j = i + 8;
                 switch (kind) {
-                case 0: MPI_Send(&v, 1, MPI_INT, n + i % 3, 0, d); break;
+                case 0: MPI_Send(&v, 1, MPI_INT, n + j % 3, 0, d); break;
                 case 1: MPI_Recv(&v, 1, MPI_INT, n + 1, 0, d, MPI_STATUS_IGNORE); break;
-                case 2: MPI_Isend(&v, 1, MPI_INT, 0, -3 - i % 5, d, &req); break;
-                default: MPI_Bcast(&v, 1, MPI_INT, -5 - i % 3, d); break;
+                case 2: MPI_Isend(&v, 1, MPI_INT, 0, -3 - j % 5, d, &req); break;
+                default: MPI_Bcast(&v, 1, MPI_INT, -5 - j % 3, d); break;
                 }
                 returned++;
             } else {
