@@ -1,0 +1,80 @@
+C     SHRINK + NOP from Fortran 77: rank 2 dies of SIGKILL after a
+C     barrier (gfortran's KILL).  Survivors: MPI_RECV from it returns
+C     MPI_ERR_OTHER in IERROR; the counts (MPI_ATTR_GET), map and list
+C     (FTMPI_COMM_FAILED_MAP / _LIST) name it; a send to a live rank
+C     fails at once (NOP).  MPI_COMM_DUP recovers: sizes 3, survivors
+C     renumbered in order, counts back to 0, and an allreduce over the
+C     duplicate and over MPI_COMM_WORLD sums the right ranks.
+      PROGRAM FTSHRK
+      IMPLICIT NONE
+      INCLUDE 'mpif.h'
+      INTEGER RANK, NPROCS, IERR, ERRS, V, CM, MM, NEWC, VICTIM
+      INTEGER NSIZE, NRANK, SUM, MINE, WANT, I, PEER
+      INTEGER STATUS(MPI_STATUS_SIZE)
+
+      ERRS = 0
+      VICTIM = 2
+      CALL MPI_INIT(IERR)
+      CALL MPI_COMM_RANK(MPI_COMM_WORLD, RANK, IERR)
+      CALL MPI_COMM_SIZE(MPI_COMM_WORLD, NPROCS, IERR)
+      CALL FTMPI_COMM_GET_MODE(MPI_COMM_WORLD, CM, MM, IERR)
+      CALL CHKINT(IERR, MPI_SUCCESS, 'FTMPI_COMM_GET_MODE', ERRS)
+      CALL CHKINT(CM, FTMPI_COMM_MODE_SHRINK, 'communicator mode', ERRS)
+      CALL CHKINT(MM, FTMPI_MSG_MODE_NOP, 'message mode', ERRS)
+      CALL CHKATT(MPI_COMM_WORLD, FTMPI_COMM_MODE, CM,
+     &     'FTMPI_COMM_MODE', ERRS)
+      CALL CHKATT(MPI_COMM_WORLD, FTMPI_MSG_MODE, MM,
+     &     'FTMPI_MSG_MODE', ERRS)
+      CALL CHKATT(MPI_COMM_WORLD, FT_MPI_COM_NUM_FAILED, 0,
+     &     'FT_MPI_COM_NUM_FAILED before', ERRS)
+
+      CALL MPI_BARRIER(MPI_COMM_WORLD, IERR)
+      IF (RANK .EQ. VICTIM) THEN
+         CALL FLUSH(6)
+         CALL KILL(GETPID(), 9)
+      END IF
+      CALL MPI_RECV(V, 1, MPI_INTEGER, VICTIM, 0, MPI_COMM_WORLD,
+     &     STATUS, IERR)
+      CALL CHKINT(IERR, MPI_ERR_OTHER, 'MPI_RECV from the victim', ERRS)
+      CALL CHKFT(MPI_COMM_WORLD, NPROCS, VICTIM, ERRS)
+      PEER = 0
+      IF (RANK .EQ. 0) PEER = 1
+      CALL MPI_SEND(V, 1, MPI_INTEGER, PEER, 1, MPI_COMM_WORLD, IERR)
+      CALL CHKINT(IERR, MPI_ERR_OTHER, 'NOP: MPI_SEND to a live rank',
+     &     ERRS)
+
+      CALL MPI_COMM_DUP(MPI_COMM_WORLD, NEWC, IERR)
+      CALL CHKINT(IERR, MPI_SUCCESS, 'MPI_COMM_DUP (recovery)', ERRS)
+      WANT = RANK
+      IF (RANK .GT. VICTIM) WANT = RANK - 1
+      CALL MPI_COMM_SIZE(NEWC, NSIZE, IERR)
+      CALL MPI_COMM_RANK(NEWC, NRANK, IERR)
+      CALL CHKINT(NSIZE, NPROCS - 1, 'size of the duplicate', ERRS)
+      CALL CHKINT(NRANK, WANT, 'rank in the duplicate', ERRS)
+      CALL MPI_COMM_SIZE(MPI_COMM_WORLD, NSIZE, IERR)
+      CALL MPI_COMM_RANK(MPI_COMM_WORLD, NRANK, IERR)
+      CALL CHKINT(NSIZE, NPROCS - 1, 'size of MPI_COMM_WORLD', ERRS)
+      CALL CHKINT(NRANK, WANT, 'rank in MPI_COMM_WORLD', ERRS)
+      CALL CHKATT(NEWC, FT_MPI_COM_NUM_FAILED, 0,
+     &     'FT_MPI_COM_NUM_FAILED after', ERRS)
+      CALL CHKATT(MPI_COMM_WORLD, FT_MPI_LIST_NUM_FAILED, 0,
+     &     'FT_MPI_LIST_NUM_FAILED after', ERRS)
+
+      MINE = RANK + 1
+      WANT = 0
+      DO I = 0, NPROCS - 1
+         IF (I .NE. VICTIM) WANT = WANT + I + 1
+      END DO
+      SUM = -1
+      CALL MPI_ALLREDUCE(MINE, SUM, 1, MPI_INTEGER, MPI_SUM, NEWC, IERR)
+      CALL CHKINT(IERR, MPI_SUCCESS, 'MPI_ALLREDUCE', ERRS)
+      CALL CHKINT(SUM, WANT, 'allreduce over the duplicate', ERRS)
+      SUM = -1
+      CALL MPI_ALLREDUCE(MINE, SUM, 1, MPI_INTEGER, MPI_SUM,
+     &     MPI_COMM_WORLD, IERR)
+      CALL CHKINT(IERR, MPI_SUCCESS, 'MPI_ALLREDUCE (world)', ERRS)
+      CALL CHKINT(SUM, WANT, 'allreduce over MPI_COMM_WORLD', ERRS)
+      CALL FT_FINISH(NEWC, ERRS)
+      END
+
+      INCLUDE 'ftf.h'
