@@ -250,14 +250,15 @@ impl Runtime {
         // A communicator with failed members is recovered by its dup (FT-MPI): repaired in
         // place, and the duplicate gets the context agreed during the recovery.
         let forced = std::mem::take(&mut self.ft.check_recover);
-        if let Some(id) = self.recover_if_needed(i, forced)? {
-            return self.dup_with_context(i, id);
-        }
         if i == WORLD
             && let Some(id) = self.ft.world_dup.take()
         {
-            // Respawned: the survivors made this duplicate in the recovery this process joined.
+            // Respawned: the survivors made this duplicate in the recovery this process
+            // joined, so this process's recovery dup is already done.
             self.ctx_pool.release(id);
+            return self.dup_with_context(i, id);
+        }
+        if let Some(id) = self.recover_if_needed(i, forced)? {
             return self.dup_with_context(i, id);
         }
         let old = self.comm(i)?.clone();

@@ -57,6 +57,7 @@ fn not_inter(cm: &Comm, what: &str) -> Result<()> {
 impl Runtime {
     /// A blocking receive of at most `cap` bytes; returns the bytes that came.
     fn recv_upto(&mut self, comm: u32, src: u32, tag: i32, half: Half, cap: usize) -> Result<Vec<u8>> {
+        let src = if half == Half::Coll { self.live_rank(comm, src)? } else { src };
         let rid = self.new_recv(comm, src as i32, tag, Buf::Owned(vec![0; cap]), half)?;
         self.start(rid)?;
         self.wait_until(|rt| rt.is_done(rid))?;
@@ -93,10 +94,9 @@ impl Runtime {
     /// Broadcast of a byte string of any length from `root` over the local group of `comm`
     /// (binomial tree; the length travels first).
     pub(super) fn bcast_bytes(&mut self, comm: u32, root: u32, data: Vec<u8>) -> Result<Vec<u8>> {
-        let (n, me) = {
-            let cm = self.comm(comm)?;
-            (cm.size(), cm.rank)
-        };
+        // With BLANK gaps, ranks here count the live members only (see `coll_shape`).
+        let (n, me) = self.coll_shape(comm)?;
+        let root = self.vroot(comm, root)?;
         let vr = (me + n - root) % n;
         let mut buf = data;
         let mut mask = 1;
@@ -125,10 +125,7 @@ impl Runtime {
     /// Every member's `block` (all of `len` bytes), in rank order, at every member of the
     /// local group of `comm`: a binomial gather to rank 0, then a broadcast.
     pub(super) fn allgather_bytes(&mut self, comm: u32, block: Vec<u8>) -> Result<Vec<u8>> {
-        let (n, me) = {
-            let cm = self.comm(comm)?;
-            (cm.size(), cm.rank)
-        };
+        let (n, me) = self.coll_shape(comm)?;
         let len = block.len();
         let mut acc = block;
         let mut mask = 1;
@@ -216,8 +213,11 @@ impl Runtime {
             .chunks_exact(8)
             .map(|b| (i32::from_le_bytes(b[..4].try_into().expect("4")), i32::from_le_bytes(b[4..].try_into().expect("4"))))
             .collect();
+        // Blocks come from the live members only when the communicator has BLANK gaps.
+        let live = self.live_ranks(comm)?;
+        let comm_rank = |i: usize| live.as_ref().map_or(i as u32, |l| l[i]);
         let mut members: Vec<(i32, u32)> =
-            pairs.iter().enumerate().filter(|(_, p)| p.0 == color).map(|(r, p)| (p.1, r as u32)).collect();
+            pairs.iter().enumerate().filter(|(_, p)| p.0 == color).map(|(r, p)| (p.1, comm_rank(r))).collect();
         members.sort();
         let rank = members.iter().position(|m| m.1 == me).expect("the caller has its own color") as u32;
         let group = Group::new(members.iter().map(|m| old.world(m.1)).collect());

@@ -117,6 +117,10 @@ pub struct Ft {
     pub check_recover: bool,
     /// How long a recovery may take before it fails.
     pub recovery_timeout: Duration,
+    /// Peers reported to mpirun as vanished (once each per incarnation).
+    suspected: Vec<bool>,
+    /// Receives whose sender vanished under them: failed by that sender's failure event.
+    pub awaiting_failure: Vec<(u32, u32)>,
 }
 
 impl Ft {
@@ -136,6 +140,8 @@ impl Ft {
             world_dup: None,
             check_recover: false,
             recovery_timeout: Duration::from_secs_f64(secs),
+            suspected: vec![false; size],
+            awaiting_failure: Vec::new(),
         }
     }
 
@@ -201,6 +207,10 @@ impl Runtime {
     /// The transport saw `world` vanish: mpirun makes sure it is dead, and then the failure
     /// reaches everyone as an ordinary event.
     pub fn suspect(&mut self, world: u32) {
+        match self.ft.suspected.get_mut(world as usize) {
+            Some(s) if !*s => *s = true,
+            _ => return,
+        }
         let incarnation = self.ft.world.incarnation.get(world as usize).copied().unwrap_or(0);
         if let Some(b) = self.boot.as_mut() {
             let _ = b.send(&Msg::Suspect { rank: world, incarnation });
@@ -245,6 +255,14 @@ impl Runtime {
                 b.abort(1, &msg);
             }
             std::process::exit(1);
+        }
+        if let Some(s) = self.ft.suspected.get_mut(world as usize) {
+            *s = false;
+        }
+        let waiting: Vec<u32> = self.ft.awaiting_failure.iter().filter(|(_, w)| *w == world).map(|(r, _)| *r).collect();
+        self.ft.awaiting_failure.retain(|(_, w)| *w != world);
+        for rid in waiting {
+            self.fail_request(rid, format!("world rank {world} {what} while its message was being read"), None);
         }
         self.fail_requests(world, &what);
     }
@@ -340,6 +358,14 @@ impl Runtime {
             ));
         }
         if cm.ft.state != CommState::Detected {
+            // A dead peer outside a failure state (a gap, or REBUILD not yet refilled) never
+            // answers: fail at once rather than wait for it.
+            if let Some(p) = peer
+                && let Some(&w) = cm.group_for(half).members.get(p as usize)
+                && self.ft.world.is_dead(w)
+            {
+                return Err(failure(format!("rank {p} of {name} has failed and was not replaced")));
+            }
             return Ok(None);
         }
         let failed = || {

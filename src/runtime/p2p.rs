@@ -83,9 +83,8 @@ impl Runtime {
             ..Header::new(Kind::Eager)
         };
         let me = self.info.rank;
-        self.shm
-            .try_send(me, world, &h, Payload::User(ub, 0))
-            .map_err(|e| MpiError::other(format!("cannot send to rank {world}: {e}")))
+        // On an error the general path queues the message and reports the peer.
+        Ok(self.shm.try_send(me, world, &h, Payload::User(ub, 0)).unwrap_or(false))
     }
 
     /// Creates a receive request (not started). `src` is a rank, MPI_ANY_SOURCE or MPI_PROC_NULL.
@@ -246,7 +245,15 @@ impl Runtime {
             },
             _ => Payload::None,
         };
-        self.shm.try_send(me, dest, h, payload).map_err(|e| MpiError::other(format!("cannot send to rank {dest}: {e}")))
+        match self.shm.try_send(me, dest, h, payload) {
+            Ok(sent) => Ok(sent),
+            Err(_) => {
+                // The peer's segment is gone (or unusable): it has died, or is about to be
+                // made to. The frame waits in the queue until the failure event drops it.
+                self.suspect(dest);
+                Ok(false)
+            }
+        }
     }
 
     pub(super) fn after_sent(&mut self, on_sent: OnSent) {
@@ -378,13 +385,15 @@ impl Runtime {
                     // Not permitted here (ptrace rules, seccomp): stream through the rings.
                     self.cma_ok = false;
                 }
+                Err(e) if e.raw_os_error() == Some(libc::ESRCH) => {
+                    // The sender is gone: mpirun confirms it, and the failure event then
+                    // fails this receive like any other operation that needed the sender.
+                    self.suspect(env.src);
+                    self.ft.awaiting_failure.push((rid, env.src));
+                    return Ok(());
+                }
                 Err(e) => {
-                    if e.raw_os_error() == Some(libc::ESRCH) {
-                        // The sender is gone: mpirun confirms it, and the failure event follows.
-                        self.suspect(env.src);
-                    } else {
-                        self.send_ctrl(env.src, Kind::Fin, h.sreq, 0)?;
-                    }
+                    self.send_ctrl(env.src, Kind::Fin, h.sreq, 0)?;
                     let st = Status { error: c::MPI_ERR_OTHER, ..st };
                     if let Some(req) = self.reqs.get_mut(rid) {
                         req.error_detail = Some(format!("reading {total} bytes from rank {} failed: {e}", env.src));

@@ -209,7 +209,7 @@ pub const SEND: Region = 0;
 pub const RECV: Region = 1;
 
 impl Runtime {
-    fn coll_shape(&self, comm: u32) -> Result<(u32, u32)> {
+    pub(crate) fn coll_shape(&self, comm: u32) -> Result<(u32, u32)> {
         let c = self.comm(comm)?;
         if c.ft.has_gaps() {
             let live: Vec<u32> = (0..c.size()).filter(|&r| !c.ft.is_gap(r)).collect();
@@ -230,7 +230,7 @@ impl Runtime {
     }
 
     /// A root given as a communicator rank, as the algorithms number it.
-    fn vroot(&self, comm: u32, root: u32) -> Result<u32> {
+    pub(crate) fn vroot(&self, comm: u32, root: u32) -> Result<u32> {
         match self.live_ranks(comm)? {
             None => Ok(root),
             Some(l) => l.iter().position(|&r| r == root).map(|i| i as u32).ok_or_else(|| {
@@ -262,12 +262,21 @@ impl Runtime {
 
     /// Blocking send of library-owned bytes on the collective context.
     pub fn coll_send(&mut self, comm: u32, dest: u32, tag: i32, data: Vec<u8>) -> Result<()> {
+        let dest = self.live_rank(comm, dest)?;
         let rid = self.new_send(comm, dest as i32, tag, Buf::Owned(data), SendMode::Standard, Half::Coll)?;
         self.start(rid)?;
         self.wait(rid).map(|_| ())
     }
 
     /// Blocking receive of `len` bytes on the collective context.
+    /// Communicator rank of the `v`-th live member (the identity without BLANK gaps).
+    pub fn live_rank(&self, comm: u32, v: u32) -> Result<u32> {
+        Ok(match self.live_ranks(comm)? {
+            Some(l) => l.get(v as usize).copied().unwrap_or(v),
+            None => v,
+        })
+    }
+
     pub fn coll_recv(&mut self, comm: u32, src: u32, tag: i32, len: usize) -> Result<Vec<u8>> {
         let mut net = RtNet::new(self, comm, tag, Vec::new())?;
         let v = net.recv_bytes(src, len)?;
