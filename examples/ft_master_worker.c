@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define UNITS 400
+#define UNITS 1000
 #define WORK 300000
 #define TAG_WORK 1
 #define TAG_RESULT 2
