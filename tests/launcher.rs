@@ -515,9 +515,9 @@ fn ft_options_reach_the_ranks_in_upper_case() {
             "continue",
             "--coll-strict",
             "--inject",
-            "kill:1@3",
+            "kill:rank=0:after=300",
             "--inject",
-            "kill:2",
+            "kill:rank=0:after=5ms:signal=TERM",
             "--oversubscribe",
             "--bind-to",
             "core",
@@ -525,7 +525,10 @@ fn ft_options_reach_the_ranks_in_upper_case() {
         &sh(script),
     )));
     done.expect_code(0);
-    assert_eq!(done.stdout, "SHRINK/CONTINUE 1 kill:1@3;kill:2\n");
+    assert_eq!(
+        done.stdout,
+        "SHRINK/CONTINUE 1 kill:rank=0:after=300;kill:rank=0:after=5ms:signal=TERM\n"
+    );
 
     let done = run(command(FTMPIRUN, &sh(script)));
     done.expect_code(0);
