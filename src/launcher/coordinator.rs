@@ -1103,7 +1103,7 @@ impl Coordinator {
     fn inject(&mut self, now: Instant) {
         for i in 0..self.injections.len() {
             let (inject, at) = self.injections[i];
-            if !at.is_some_and(|t| t <= now) {
+            if at.is_none_or(|t| t > now) {
                 continue;
             }
             self.injections[i].1 = None;
@@ -1864,7 +1864,7 @@ mod tests {
         }));
         assert!(!a.iter().any(|a| matches!(a, Action::Report(_))), "{a:?}");
         let first = failure(1, 1, 0, proto::HOW_SIGNAL, 9);
-        assert_eq!(sent(&a, 100), [first.clone()]);
+        assert_eq!(sent(&a, 100), sent(&a, 102));
         assert_eq!(sent(&a, 102), [first]);
         assert!(sent(&a, 101).is_empty());
         // Exiting without Finalize, even with 0, is a failure; code and how are told.
@@ -2145,7 +2145,7 @@ mod tests {
             ],
         };
         assert_eq!(sent(&a, 201), [table, outcome.clone()]);
-        assert_eq!(sent(&a, 100), [outcome.clone()]);
+        assert_eq!(sent(&a, 100), sent(&a, 102));
         assert_eq!(sent(&a, 102), [outcome]);
         // Now it is in the job: it hears of the next failure, and finalizes with the others.
         job.kill(0, 9);
