@@ -515,9 +515,9 @@ fn ft_options_reach_the_ranks_in_upper_case() {
             "continue",
             "--coll-strict",
             "--inject",
-            "kill:1@3",
+            "kill:rank=0:after=300",
             "--inject",
-            "kill:2",
+            "kill:rank=0:after=5ms:signal=TERM",
             "--oversubscribe",
             "--bind-to",
             "core",
@@ -525,7 +525,10 @@ fn ft_options_reach_the_ranks_in_upper_case() {
         &sh(script),
     )));
     done.expect_code(0);
-    assert_eq!(done.stdout, "SHRINK/CONTINUE 1 kill:1@3;kill:2\n");
+    assert_eq!(
+        done.stdout,
+        "SHRINK/CONTINUE 1 kill:rank=0:after=300;kill:rank=0:after=5ms:signal=TERM\n"
+    );
 
     let done = run(command(FTMPIRUN, &sh(script)));
     done.expect_code(0);
@@ -639,9 +642,13 @@ fn fake_rank() {
 }
 
 fn fake_ranks(np: u32, scenario: &str) -> Command {
+    fake_job(MPIRUN, &[], np, scenario)
+}
+
+fn fake_job(bin: &str, opts: &[&str], np: u32, scenario: &str) -> Command {
     let me = std::env::current_exe().unwrap();
     let np = np.to_string();
-    let mut cmd = mpirun(&["-np", &np]);
+    let mut cmd = command(bin, &with(opts, &["-np", &np]));
     cmd.arg(me)
         .args(["--exact", "fake_rank", "--nocapture", "--test-threads=1"])
         .env(FAKE, scenario);
@@ -769,6 +776,171 @@ fn bad_clients_are_refused_and_the_job_carries_on() {
     );
 }
 
+// ---------------------------------------------------------------------------------------
+// Fault tolerance, with this binary as the ranks
+
+#[test]
+fn inject_errors_exit_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--inject", "kill:1@3", "true"], "not KEY=VALUE"),
+        (
+            &["--inject", "kill:rank=1", "-np", "2", "true"],
+            "after= is missing",
+        ),
+        (
+            &["--inject", "kill:rank=0:after=1:signal=NOPE", "true"],
+            "not a signal",
+        ),
+        (
+            &["--inject", "kill:rank=2:after=1", "-np", "2", "true"],
+            "rank 2 is not in a job of 2 ranks",
+        ),
+        (
+            &["--inject", "stop:rank=0:after=1", "true"],
+            "unknown fault",
+        ),
+    ];
+    for (args, message) in cases {
+        let done = run(mpirun(args));
+        assert_eq!(done.code(), Some(2), "{args:?}: {}", done.stderr);
+        assert!(
+            done.stderr.starts_with("mpirun: --inject: ") && done.stderr.contains(message),
+            "{args:?}: {}",
+            done.stderr
+        );
+    }
+    for (var, value, message) in [
+        (
+            "FTMPI_INJECT",
+            "kill:rank=0:after=1;kill:rank=0:after=x",
+            "FTMPI_INJECT: ",
+        ),
+        (
+            "FTMPI_COMM_MODE",
+            "sometimes",
+            "FTMPI_COMM_MODE: unknown mode",
+        ),
+        ("FTMPI_MAX_RESPAWNS", "many", "FTMPI_MAX_RESPAWNS: "),
+    ] {
+        let mut cmd = mpirun(&["true"]);
+        cmd.env(var, value);
+        let done = run(cmd);
+        assert_eq!(done.code(), Some(2), "{var}: {}", done.stderr);
+        assert!(done.stderr.contains(message), "{var}: {}", done.stderr);
+    }
+}
+
+#[test]
+fn injection_in_an_abort_job_ends_it() {
+    let done = run(fake_job(
+        MPIRUN,
+        &["--inject", "kill:rank=1:after=0"],
+        3,
+        "wait-for-failure",
+    ));
+    done.expect_code(137);
+    assert!(done.elapsed < FAST, "took {:?}", done.elapsed);
+    assert!(
+        done.stderr.contains("mpirun: rank 1 (pid ")
+            && done
+                .stderr
+                .contains("was killed by signal 9 (SIGKILL); aborting the job"),
+        "{}",
+        done.stderr
+    );
+    assert!(!done.stderr.contains("failure log"), "{}", done.stderr);
+}
+
+#[test]
+fn shrink_job_survives_an_injected_kill() {
+    // ABRT, because this binary's runtime catches SEGV and ranks inherit a blocked TERM.
+    let done = run(fake_job(
+        MPIRUN,
+        &[
+            "-cm",
+            "shrink",
+            "--inject",
+            "kill:rank=1:after=0:signal=abrt",
+        ],
+        3,
+        "shrink",
+    ));
+    done.expect_code(0);
+    for rank in [0, 2] {
+        assert!(
+            done.stdout.contains(&format!(
+                "rank {rank} failure seq=1 rank=1 how=1 value=6\n"
+            )),
+            "{}",
+            done.stdout
+        );
+        assert!(
+            done.stdout
+                .contains(&format!("rank {rank} recovered failed=[1] dup=2\n")),
+            "{}",
+            done.stdout
+        );
+        assert!(done.stdout.contains(&format!("rank {rank} finalized\n")));
+    }
+    assert!(done.stdout.contains("segment gone\n"), "{}", done.stdout);
+    let log: Vec<&str> = done.stderr.lines().collect();
+    assert_eq!(log.len(), 3, "{}", done.stderr);
+    assert_eq!(log[0], "mpirun: failure log: 1 failure, 1 recovery");
+    assert!(
+        log[1].contains(" s  rank 1 (pid ")
+            && log[1].ends_with("was killed by signal 6 (SIGABRT) [injected]"),
+        "{}",
+        done.stderr
+    );
+    assert!(
+        log[2].contains(" s  recovery of MPI_COMM_WORLD (SHRINK, 2 of 3 members) took "),
+        "{}",
+        done.stderr
+    );
+}
+
+#[test]
+fn rebuild_job_respawns_the_killed_rank() {
+    let done = run(fake_job(
+        FTMPIRUN,
+        &["--inject", "kill:rank=1:after=0"],
+        3,
+        "rebuild",
+    ));
+    done.expect_code(0);
+    for rank in [0, 2] {
+        assert!(
+            done.stdout.contains(&format!(
+                "rank {rank} recovered failed=[1] rejoined=[1.1] dup=2\n"
+            )),
+            "{}",
+            done.stdout
+        );
+    }
+    assert!(
+        done.stdout
+            .contains("rank 1 incarnation 1 let in with 3 endpoints, recovered failed=[1]\n"),
+        "{}",
+        done.stdout
+    );
+    assert_eq!(
+        done.stdout.matches(" finalized\n").count(),
+        3,
+        "{}",
+        done.stdout
+    );
+    assert!(
+        done.stderr
+            .starts_with("ftmpirun: failure log: 1 failure, 1 recovery\n")
+            && done
+                .stderr
+                .contains("rank 1 respawned as incarnation 1 (pid ")
+            && done.stderr.contains("(REBUILD, 2 of 3 members)"),
+        "{}",
+        done.stderr
+    );
+}
+
 mod fake {
     use super::*;
 
@@ -856,9 +1028,124 @@ mod fake {
         }
     }
 
+    fn free_ids() -> Vec<u64> {
+        vec![!0b11]
+    }
+
+    fn list(v: &[u32]) -> String {
+        let items: Vec<String> = v.iter().map(u32::to_string).collect();
+        format!("[{}]", items.join(","))
+    }
+
+    /// Reads the failure event every survivor gets, then recovers MPI_COMM_WORLD in `mode`.
+    fn survive(s: &mut UnixStream, mode: u8) -> Result<Msg, String> {
+        let me = rank();
+        match recv(s)? {
+            Msg::Failure {
+                seq,
+                rank,
+                how,
+                value,
+                ..
+            } => println!("rank {me} failure seq={seq} rank={rank} how={how} value={value}"),
+            other => return Err(format!("expected Failure, got {other:?}")),
+        }
+        send(
+            s,
+            &Msg::Recover {
+                context: 0,
+                round: 1,
+                mode,
+                members: vec![0, 1, 2],
+                mask: free_ids(),
+            },
+        )?;
+        recv(s)
+    }
+
     pub fn play(scenario: &str) -> Result<i32, String> {
         let me = rank();
         match scenario {
+            "wait-for-failure" => {
+                let s = join()?;
+                wait_to_be_killed(s)
+            }
+            "shrink" => {
+                let segment = format!("/dev/shm/ftmpi-{}-1-0", var("FTMPI_JOBID"));
+                if me == 1 {
+                    // Made before the fence, so it exists when the injected kill comes.
+                    fs::write(&segment, b"x").map_err(|e| e.to_string())?;
+                    let s = join()?;
+                    return wait_to_be_killed(s);
+                }
+                let mut s = join()?;
+                let outcome = survive(&mut s, proto::COMM_MODE_SHRINK)?;
+                if me == 0 && !Path::new(&segment).exists() {
+                    println!("segment gone");
+                }
+                match outcome {
+                    Msg::Recovered {
+                        ok: true,
+                        failed,
+                        dup_context,
+                        ..
+                    } => println!(
+                        "rank {me} recovered failed={} dup={dup_context}",
+                        list(&failed)
+                    ),
+                    other => return Err(format!("expected Recovered, got {other:?}")),
+                }
+                finalize(s)
+            }
+            "rebuild" => {
+                if me == 1 && var("FTMPI_INCARNATION") == "1" {
+                    let mut s = connect()?;
+                    send(&mut s, &hello(1, 1))?;
+                    let Msg::Table { entries } = recv(&mut s)? else {
+                        return Err("expected Table".into());
+                    };
+                    if entries[1].0 != std::process::id() {
+                        return Err("my new pid is not in the table".into());
+                    }
+                    match recv(&mut s)? {
+                        Msg::Recovered {
+                            ok: true, failed, ..
+                        } => println!(
+                            "rank 1 incarnation 1 let in with {} endpoints, recovered failed={}",
+                            entries.len(),
+                            list(&failed)
+                        ),
+                        other => return Err(format!("expected Recovered, got {other:?}")),
+                    }
+                    return finalize(s);
+                }
+                let s = join()?;
+                if me == 1 {
+                    return wait_to_be_killed(s);
+                }
+                let mut s = s;
+                match survive(&mut s, proto::COMM_MODE_REBUILD)? {
+                    Msg::Recovered {
+                        ok: true,
+                        failed,
+                        dup_context,
+                        rejoined,
+                        ..
+                    } => {
+                        let back: Vec<String> = rejoined
+                            .iter()
+                            .map(|(r, inc, _, _)| format!("{r}.{inc}"))
+                            .collect();
+                        println!(
+                            "rank {me} recovered failed={} rejoined=[{}] dup={dup_context}",
+                            list(&failed),
+                            back.join(",")
+                        );
+                    }
+                    other => return Err(format!("expected Recovered, got {other:?}")),
+                }
+                finalize(s)
+            }
             "fence" => {
                 let s = join()?;
                 if me == 0 {

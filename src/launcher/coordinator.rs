@@ -1129,7 +1129,7 @@ impl Coordinator {
     fn inject(&mut self, now: Instant) {
         for i in 0..self.injections.len() {
             let (inject, at) = self.injections[i];
-            if !at.is_some_and(|t| t <= now) {
+            if at.is_none_or(|t| t > now) {
                 continue;
             }
             self.injections[i].1 = None;
@@ -1287,9 +1287,13 @@ mod tests {
 
     impl Job {
         fn new(size: u32, timeout: Option<Duration>) -> Job {
+            Job::with_ft(size, timeout, FtConfig::default())
+        }
+
+        fn with_ft(size: u32, timeout: Option<Duration>, ft: FtConfig) -> Job {
             let now = Instant::now();
             let mut job = Job {
-                c: Coordinator::new(size, timeout, now),
+                c: Coordinator::with_ft(size, timeout, ft, now),
                 now,
                 done: Vec::new(),
             };
@@ -1334,6 +1338,61 @@ mod tests {
             self.input(Input::Message(conn, hello(rank)));
         }
 
+        /// A job in `mode` whose ranks have all joined and received the table.
+        fn ft(size: u32, mode: u8) -> Job {
+            Job::ft_with(
+                size,
+                FtConfig {
+                    comm_mode: mode,
+                    ..FtConfig::default()
+                },
+            )
+        }
+
+        fn ft_with(size: u32, ft: FtConfig) -> Job {
+            let mut job = Job::with_ft(size, None, ft);
+            for rank in 0..size {
+                job.join(rank);
+            }
+            assert_eq!(job.take().len(), size as usize, "the tables");
+            job
+        }
+
+        fn kill(&mut self, rank: u32, signal: i32) {
+            self.input(Input::Closed(100 + rank as u64));
+            self.input(Input::Exited {
+                rank,
+                exit: Exit::Signal(signal),
+            });
+        }
+
+        fn send(&mut self, conn: ConnId, msg: Msg) {
+            self.input(Input::Message(conn, msg));
+        }
+
+        fn recover(&mut self, conn: ConnId, mode: u8, members: &[u32], free: &[usize]) {
+            self.send(conn, recover(0, 1, mode, members, free));
+        }
+
+        /// A respawned process of `rank` starts and says hello on connection 200 + rank.
+        fn rejoin(&mut self, rank: u32, incarnation: u32) {
+            self.input(Input::Spawned {
+                rank,
+                pid: 2000 + rank,
+            });
+            let conn = 200 + rank as u64;
+            self.input(Input::Connected(conn));
+            self.send(
+                conn,
+                Msg::Hello {
+                    rank,
+                    incarnation,
+                    pid: 2000 + rank,
+                    endpoint: format!("new{rank}").into_bytes(),
+                },
+            );
+        }
+
         fn reports(&mut self) -> Vec<String> {
             self.take()
                 .into_iter()
@@ -1353,6 +1412,71 @@ mod tests {
             endpoint: format!("ep{rank}").into_bytes(),
         }
     }
+
+    fn recover(context: u32, round: u32, mode: u8, members: &[u32], free: &[usize]) -> Msg {
+        let mut mask = vec![0u64; 2];
+        for &id in free {
+            mask[id / 64] |= 1 << (id % 64);
+        }
+        Msg::Recover {
+            context,
+            round,
+            mode,
+            members: members.to_vec(),
+            mask,
+        }
+    }
+
+    /// The messages sent to `conn`, in order.
+    fn sent(actions: &[Action], conn: ConnId) -> Vec<Msg> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Send { conn: c, frame } if *c == conn => {
+                    Some(proto::decode(&frame[4..]).unwrap())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn failure(seq: u64, rank: u32, incarnation: u32, how: u8, value: i32) -> Msg {
+        Msg::Failure {
+            seq,
+            rank,
+            incarnation,
+            how,
+            value,
+        }
+    }
+
+    fn recovered(failed: &[u32], dup_context: u32, rejoined: &[(u32, u32)]) -> Msg {
+        Msg::Recovered {
+            context: 0,
+            round: 1,
+            ok: true,
+            failed: failed.to_vec(),
+            dup_context,
+            rejoined: rejoined
+                .iter()
+                .map(|&(rank, inc)| (rank, inc, 2000 + rank, format!("new{rank}").into_bytes()))
+                .collect(),
+            message: String::new(),
+        }
+    }
+
+    fn refused(msg: &Msg) -> Option<&str> {
+        match msg {
+            Msg::Recovered {
+                ok: false, message, ..
+            } => Some(message),
+            _ => None,
+        }
+    }
+
+    const SHRINK: u8 = proto::COMM_MODE_SHRINK;
+    const REBUILD: u8 = proto::COMM_MODE_REBUILD;
+    const BLANK: u8 = proto::COMM_MODE_BLANK;
 
     fn exited(rank: u32, code: i32) -> Input {
         Input::Exited {
@@ -1749,5 +1873,656 @@ mod tests {
             reports[0].contains("more than the bootstrap limit"),
             "{reports:?}"
         );
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Fault tolerance
+
+    #[test]
+    fn ft_failures_are_numbered_and_sent_to_the_living() {
+        let mut job = Job::ft(3, SHRINK);
+        job.kill(1, 9);
+        let a = job.take();
+        assert!(!a.contains(&Action::KillAll), "{a:?}");
+        assert!(a.contains(&Action::RemoveSegment {
+            rank: 1,
+            incarnation: 0
+        }));
+        assert!(!a.iter().any(|a| matches!(a, Action::Report(_))), "{a:?}");
+        let first = failure(1, 1, 0, proto::HOW_SIGNAL, 9);
+        assert_eq!(sent(&a, 100), sent(&a, 102));
+        assert_eq!(sent(&a, 102), [first]);
+        assert!(sent(&a, 101).is_empty());
+        // Exiting without Finalize, even with 0, is a failure; code and how are told.
+        job.input(Input::Closed(102));
+        job.input(exited(2, 3));
+        let a = job.take();
+        assert_eq!(sent(&a, 100), [failure(2, 2, 0, proto::HOW_EXIT, 3)]);
+        job.input(Input::Exited {
+            rank: 0,
+            exit: Exit::Lost,
+        });
+        job.input(Input::Closed(100));
+        assert_eq!(job.c.seq, 3);
+        assert_eq!(
+            job.c.finished(),
+            Some(1),
+            "nobody finalized: the last failure's code"
+        );
+    }
+
+    #[test]
+    fn ft_exit_zero_without_finalize_is_a_failure_with_value_0() {
+        let mut job = Job::ft(2, BLANK);
+        job.input(Input::Closed(101));
+        job.input(exited(1, 0));
+        assert_eq!(
+            sent(&job.take(), 100),
+            [failure(1, 1, 0, proto::HOW_EXIT, 0)]
+        );
+        job.send(100, Msg::Finalize);
+        assert_eq!(sent(&job.take(), 100), [Msg::FinalizeAck]);
+        job.input(Input::Closed(100));
+        job.input(exited(0, 0));
+        assert_eq!(
+            job.c.finished(),
+            Some(0),
+            "every process alive at the end finalized"
+        );
+        let log = job.reports();
+        assert_eq!(log[0], "failure log: 1 failure, 0 recoveries");
+        assert!(
+            log[1].ends_with(" s  rank 1 (pid 1001) exited without calling MPI_Finalize"),
+            "{log:?}"
+        );
+    }
+
+    #[test]
+    fn ft_deaths_before_the_fence_still_end_the_job() {
+        let mut job = Job::with_ft(
+            2,
+            None,
+            FtConfig {
+                comm_mode: REBUILD,
+                ..FtConfig::default()
+            },
+        );
+        job.join(0);
+        job.take();
+        job.input(Input::Exited {
+            rank: 1,
+            exit: Exit::Signal(11),
+        });
+        let a = job.take();
+        assert!(a.contains(&Action::KillAll), "{a:?}");
+        assert!(!a.iter().any(|a| matches!(a, Action::Spawn { .. })));
+    }
+
+    #[test]
+    fn a_mode_message_makes_an_abort_job_fault_tolerant() {
+        let mut job = Job::ft(2, proto::COMM_MODE_ABORT);
+        job.send(
+            100,
+            Msg::Mode {
+                comm_mode: proto::COMM_MODE_ABORT,
+                msg_mode: 0,
+            },
+        );
+        assert!(!job.c.ft);
+        job.send(
+            100,
+            Msg::Mode {
+                comm_mode: SHRINK,
+                msg_mode: proto::MSG_MODE_CONT,
+            },
+        );
+        job.kill(1, 9);
+        let a = job.take();
+        assert!(!a.contains(&Action::KillAll), "{a:?}");
+        assert_eq!(sent(&a, 100), [failure(1, 1, 0, proto::HOW_SIGNAL, 9)]);
+    }
+
+    #[test]
+    fn finalized_rank_exiting_with_a_code_still_ends_an_ft_job() {
+        let mut job = Job::ft(2, SHRINK);
+        job.send(100, Msg::Finalize);
+        job.send(101, Msg::Finalize);
+        job.take();
+        job.input(Input::Closed(101));
+        job.input(exited(1, 5));
+        let a = job.take();
+        assert!(a.contains(&Action::KillAll));
+        job.input(exited(0, 0));
+        assert_eq!(job.c.finished(), Some(5));
+    }
+
+    #[test]
+    fn shrink_agreement_waits_for_every_live_member() {
+        let mut job = Job::ft(4, SHRINK);
+        job.kill(2, 9);
+        job.take();
+        let all = [0, 1, 2, 3];
+        job.recover(100, SHRINK, &all, &[2, 3, 5]);
+        job.recover(101, SHRINK, &all, &[3, 5]);
+        assert!(job.take().is_empty(), "rank 3 has not joined");
+        job.now += Duration::from_millis(3);
+        job.recover(103, SHRINK, &all, &[3, 4, 5]);
+        let a = job.take();
+        for conn in [100, 101, 103] {
+            assert_eq!(sent(&a, conn), [recovered(&[2], 3, &[])], "conn {conn}");
+        }
+        // A late duplicate gets the same answer; the log has the recovery.
+        job.recover(101, SHRINK, &all, &[3]);
+        assert_eq!(sent(&job.take(), 101), [recovered(&[2], 3, &[])]);
+        for rank in [0, 1, 3] {
+            job.send(100 + rank as u64, Msg::Finalize);
+        }
+        assert_eq!(job.take().len(), 3, "the acks");
+        for rank in [0, 1, 3] {
+            job.input(Input::Closed(100 + rank as u64));
+            job.input(exited(rank, 0));
+        }
+        assert_eq!(job.c.finished(), Some(0));
+        let log = job.reports();
+        assert_eq!(log[0], "failure log: 1 failure, 1 recovery");
+        assert!(
+            log[2].ends_with(" s  recovery of MPI_COMM_WORLD (SHRINK, 3 of 4 members) took 3.0 ms"),
+            "{log:?}"
+        );
+    }
+
+    #[test]
+    fn a_death_during_the_agreement_is_announced_before_its_outcome() {
+        let mut job = Job::ft(4, SHRINK);
+        job.kill(2, 9);
+        job.take();
+        let all = [0, 1, 2, 3];
+        job.recover(100, SHRINK, &all, &[7]);
+        job.recover(101, SHRINK, &all, &[7, 8]);
+        assert!(job.take().is_empty());
+        // The exit is judged only after the connection drained: still waiting.
+        job.input(Input::Exited {
+            rank: 3,
+            exit: Exit::Signal(15),
+        });
+        assert!(job.take().is_empty());
+        job.input(Input::Closed(103));
+        let a = job.take();
+        assert_eq!(
+            sent(&a, 100),
+            [
+                failure(2, 3, 0, proto::HOW_SIGNAL, 15),
+                recovered(&[2, 3], 7, &[])
+            ]
+        );
+        assert_eq!(sent(&a, 101), sent(&a, 100));
+    }
+
+    #[test]
+    fn a_member_that_dies_after_joining_is_failed_and_its_mask_ignored() {
+        let mut job = Job::ft(3, BLANK);
+        let all = [0, 1, 2];
+        job.recover(101, BLANK, &all, &[2]);
+        job.recover(100, BLANK, &all, &[2, 3]);
+        job.kill(1, 9);
+        job.recover(102, BLANK, &all, &[3]);
+        let a = job.take();
+        assert_eq!(
+            sent(&a, 102),
+            [
+                failure(1, 1, 0, proto::HOW_SIGNAL, 9),
+                recovered(&[1], 3, &[])
+            ]
+        );
+    }
+
+    #[test]
+    fn finalized_members_do_not_hold_an_agreement_up() {
+        let mut job = Job::ft(3, SHRINK);
+        job.kill(2, 9);
+        job.send(101, Msg::Finalize);
+        job.take();
+        job.recover(100, SHRINK, &[0, 1, 2], &[2]);
+        let a = job.take();
+        assert_eq!(sent(&a, 100), [recovered(&[2], 2, &[])]);
+        assert!(sent(&a, 101).is_empty());
+    }
+
+    #[test]
+    fn bad_recovers_are_refused_to_their_sender_only() {
+        let mut job = Job::ft(3, SHRINK);
+        job.recover(100, SHRINK, &[0, 1, 2], &[2]);
+        job.take();
+        let cases = [
+            (recover(0, 1, SHRINK, &[0, 1], &[2]), "differ"),
+            (recover(0, 1, BLANK, &[0, 1, 2], &[2]), "differ"),
+            (recover(0, 2, SHRINK, &[0, 2], &[2]), "not a member"),
+            (recover(0, 2, SHRINK, &[1, 7], &[2]), "not a rank"),
+            (recover(0, 2, SHRINK, &[1, 1], &[2]), "twice"),
+        ];
+        for (msg, says) in cases {
+            job.send(101, msg);
+            let a = job.take();
+            assert_eq!(a.len(), 1, "{a:?}");
+            let m = sent(&a, 101);
+            assert!(refused(&m[0]).is_some_and(|t| t.contains(says)), "{m:?}");
+        }
+        // The agreement itself is unharmed.
+        job.recover(101, SHRINK, &[0, 1, 2], &[2]);
+        job.recover(102, SHRINK, &[0, 1, 2], &[2]);
+        assert_eq!(sent(&job.take(), 100), [recovered(&[], 2, &[])]);
+    }
+
+    #[test]
+    fn no_common_free_context_id_fails_the_agreement() {
+        let mut job = Job::ft(2, SHRINK);
+        job.recover(100, SHRINK, &[0, 1], &[2, 3]);
+        job.recover(101, SHRINK, &[0, 1], &[4]);
+        let a = job.take();
+        for conn in [100, 101] {
+            let m = sent(&a, conn);
+            assert_eq!(refused(&m[0]), Some("no free context id"));
+        }
+        // 0 and 1 are never handed out, even when a mask says they are free.
+        job.send(100, recover(5, 0, SHRINK, &[0, 1], &[0, 1, 70]));
+        job.send(101, recover(5, 0, SHRINK, &[0, 1], &[0, 1, 70, 71]));
+        let m = sent(&job.take(), 100);
+        assert!(
+            matches!(
+                &m[0],
+                Msg::Recovered {
+                    ok: true,
+                    dup_context: 70,
+                    context: 5,
+                    round: 0,
+                    ..
+                }
+            ),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn rebuild_of_the_world_respawns_and_lets_the_new_process_in() {
+        let mut job = Job::ft(3, SHRINK);
+        job.kill(1, 9);
+        job.take();
+        let all = [0, 1, 2];
+        job.recover(100, REBUILD, &all, &[2, 3]);
+        let a = job.take();
+        assert_eq!(
+            a,
+            vec![Action::Spawn {
+                rank: 1,
+                incarnation: 1
+            }]
+        );
+        job.recover(102, REBUILD, &all, &[3, 4]);
+        assert!(job.take().is_empty());
+        // No table at Hello for a respawned process: it comes with the outcome.
+        job.rejoin(1, 1);
+        let a = job.take();
+        let outcome = recovered(&[1], 3, &[(1, 1)]);
+        let table = Msg::Table {
+            entries: vec![
+                (1000, b"ep0".to_vec()),
+                (2001, b"new1".to_vec()),
+                (1002, b"ep2".to_vec()),
+            ],
+        };
+        assert_eq!(sent(&a, 201), [table, outcome.clone()]);
+        assert_eq!(sent(&a, 100), sent(&a, 102));
+        assert_eq!(sent(&a, 102), [outcome]);
+        // Now it is in the job: it hears of the next failure, and finalizes with the others.
+        job.kill(0, 9);
+        let a = job.take();
+        assert_eq!(sent(&a, 201), [failure(2, 0, 0, proto::HOW_SIGNAL, 9)]);
+        job.send(102, Msg::Finalize);
+        assert!(job.take().is_empty());
+        job.send(201, Msg::Finalize);
+        let a = job.take();
+        assert_eq!(sent(&a, 201), [Msg::FinalizeAck]);
+        assert_eq!(sent(&a, 102), [Msg::FinalizeAck]);
+        for rank in [1, 2] {
+            job.input(exited(rank, 0));
+        }
+        job.input(Input::Closed(201));
+        job.input(Input::Closed(102));
+        assert_eq!(job.c.finished(), Some(0));
+        let log = job.reports();
+        assert_eq!(log[0], "failure log: 2 failures, 1 recovery");
+        assert!(
+            log[2].ends_with(" s  rank 1 respawned as incarnation 1 (pid 2001)"),
+            "{log:?}"
+        );
+        assert!(
+            log[3].contains("recovery of MPI_COMM_WORLD (REBUILD, 2 of 3 members)"),
+            "{log:?}"
+        );
+    }
+
+    #[test]
+    fn rebuild_mode_respawns_at_once_and_holds_the_new_process() {
+        let mut job = Job::ft(3, REBUILD);
+        job.kill(1, 9);
+        let a = job.take();
+        assert!(a.contains(&Action::Spawn {
+            rank: 1,
+            incarnation: 1
+        }));
+        job.rejoin(1, 1);
+        assert!(job.take().is_empty(), "held: no table");
+        // A held process hears of no failure.
+        job.kill(2, 6);
+        let a = job.take();
+        assert_eq!(sent(&a, 100), [failure(2, 2, 0, proto::HOW_SIGNAL, 6)]);
+        assert!(sent(&a, 201).is_empty());
+        assert!(a.contains(&Action::Spawn {
+            rank: 2,
+            incarnation: 1
+        }));
+        job.rejoin(2, 1);
+        // The held processes count as joined: one Recover lets both in.
+        job.recover(100, REBUILD, &[0, 1, 2], &[2]);
+        let a = job.take();
+        assert_eq!(sent(&a, 100), [recovered(&[1, 2], 2, &[(1, 1), (2, 1)])]);
+        assert!(matches!(sent(&a, 201)[0], Msg::Table { .. }));
+        assert!(matches!(sent(&a, 202)[0], Msg::Table { .. }));
+    }
+
+    #[test]
+    fn a_respawn_that_dies_is_respawned_until_the_limit() {
+        let mut job = Job::ft_with(
+            2,
+            FtConfig {
+                comm_mode: REBUILD,
+                max_respawns: 2,
+                ..FtConfig::default()
+            },
+        );
+        job.recover(100, REBUILD, &[0, 1], &[2]);
+        job.kill(1, 9);
+        assert!(job.take().contains(&Action::Spawn {
+            rank: 1,
+            incarnation: 1
+        }));
+        // Dies before its Hello: nobody is told, it comes back once more.
+        job.input(Input::Spawned { rank: 1, pid: 2001 });
+        job.input(exited(1, 1));
+        let a = job.take();
+        assert!(sent(&a, 100).is_empty(), "{a:?}");
+        assert!(a.contains(&Action::Spawn {
+            rank: 1,
+            incarnation: 2
+        }));
+        job.input(Input::Spawned { rank: 1, pid: 2002 });
+        job.input(Input::Exited {
+            rank: 1,
+            exit: Exit::Signal(11),
+        });
+        let a = job.take();
+        assert!(
+            !a.iter().any(|a| matches!(a, Action::Spawn { .. })),
+            "{a:?}"
+        );
+        let m = sent(&a, 100);
+        assert!(
+            refused(&m[0]).is_some_and(|t| t.contains("respawned 2 times")),
+            "{m:?}"
+        );
+        // The survivor finishes alone.
+        job.send(100, Msg::Finalize);
+        assert_eq!(sent(&job.take(), 100), [Msg::FinalizeAck]);
+        job.input(Input::Closed(100));
+        job.input(exited(0, 0));
+        assert_eq!(job.c.finished(), Some(0));
+        let log = job.reports();
+        assert_eq!(log[0], "failure log: 3 failures, 1 recovery");
+    }
+
+    #[test]
+    fn a_respawn_that_cannot_start_fails_the_rebuild() {
+        let mut job = Job::ft(2, SHRINK);
+        job.kill(1, 9);
+        job.recover(100, REBUILD, &[0, 1], &[2]);
+        job.take();
+        job.input(Input::SpawnFailed {
+            rank: 1,
+            error: "./a.out: No such file or directory".into(),
+            exit_code: 127,
+        });
+        let a = job.take();
+        assert!(!a.contains(&Action::KillAll));
+        let m = sent(&a, 100);
+        assert!(
+            refused(&m[0]).is_some_and(|t| t.contains("cannot respawn rank 1")),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn the_barrier_retires_held_processes_nobody_lets_in() {
+        let mut job = Job::ft(3, REBUILD);
+        job.kill(1, 9);
+        job.rejoin(1, 1);
+        job.take();
+        job.send(100, Msg::Finalize);
+        assert!(job.take().is_empty());
+        job.send(102, Msg::Finalize);
+        let a = job.take();
+        assert_eq!(sent(&a, 100), [Msg::FinalizeAck]);
+        assert_eq!(sent(&a, 102), [Msg::FinalizeAck]);
+        assert!(a.contains(&Action::Kill {
+            rank: 1,
+            signal: Signal::SIGKILL
+        }));
+        // Its death is no failure, and does not respawn it again.
+        job.input(Input::Closed(201));
+        job.input(Input::Exited {
+            rank: 1,
+            exit: Exit::Signal(9),
+        });
+        for rank in [0, 2] {
+            job.input(Input::Closed(100 + rank as u64));
+            job.input(exited(rank, 0));
+        }
+        let log = job.reports();
+        assert_eq!(log[0], "failure log: 1 failure, 0 recoveries");
+        assert_eq!(job.c.finished(), Some(0));
+    }
+
+    #[test]
+    fn the_barrier_waits_for_an_open_agreement() {
+        let mut job = Job::ft(3, SHRINK);
+        job.recover(100, SHRINK, &[0, 1, 2], &[2]);
+        job.send(101, Msg::Finalize);
+        job.send(102, Msg::Finalize);
+        // Rank 0 waits in the agreement, which the finalized members no longer hold up.
+        let a = job.take();
+        assert_eq!(sent(&a, 100), [recovered(&[], 2, &[])]);
+        assert!(sent(&a, 101).is_empty());
+        job.send(100, Msg::Finalize);
+        assert_eq!(job.take().len(), 3);
+    }
+
+    #[test]
+    fn the_old_connection_of_a_respawned_rank_is_cut() {
+        let mut job = Job::ft(2, REBUILD);
+        // The process dies but its socket stays open (a child holds it).
+        job.input(Input::Exited {
+            rank: 1,
+            exit: Exit::Signal(9),
+        });
+        job.advance(DRAIN_GRACE);
+        let a = job.take();
+        assert!(a.contains(&Action::Close(101)), "{a:?}");
+        job.send(101, Msg::Finalize);
+        job.send(100, Msg::Finalize);
+        // Only rank 0 is acknowledged; the stale Finalize did not count for the new rank 1.
+        let a = job.take();
+        assert_eq!(sent(&a, 100), [Msg::FinalizeAck]);
+        assert!(sent(&a, 101).is_empty());
+    }
+
+    #[test]
+    fn suspects_are_killed_once_in_the_named_incarnation() {
+        let mut job = Job::ft(3, SHRINK);
+        job.send(
+            100,
+            Msg::Suspect {
+                rank: 2,
+                incarnation: 1,
+            },
+        );
+        job.send(
+            100,
+            Msg::Suspect {
+                rank: 9,
+                incarnation: 0,
+            },
+        );
+        assert!(job.take().is_empty());
+        job.send(
+            100,
+            Msg::Suspect {
+                rank: 2,
+                incarnation: 0,
+            },
+        );
+        job.send(
+            101,
+            Msg::Suspect {
+                rank: 2,
+                incarnation: 0,
+            },
+        );
+        assert_eq!(
+            job.take(),
+            vec![Action::Kill {
+                rank: 2,
+                signal: Signal::SIGKILL
+            }]
+        );
+        job.kill(2, 9);
+        job.input(Input::Exited {
+            rank: 2,
+            exit: Exit::Signal(9),
+        });
+        job.send(
+            100,
+            Msg::Suspect {
+                rank: 2,
+                incarnation: 0,
+            },
+        );
+        let a = job.take();
+        assert!(!a.iter().any(|a| matches!(a, Action::Kill { .. })), "{a:?}");
+        for rank in [0, 1] {
+            job.send(100 + rank as u64, Msg::Finalize);
+            job.input(Input::Closed(100 + rank as u64));
+            job.input(exited(rank, 0));
+        }
+        let log = job.reports();
+        assert!(log[1].ends_with("(SIGKILL) [suspected]"), "{log:?}");
+    }
+
+    #[test]
+    fn injected_faults_fire_once_after_the_fence() {
+        let inject = |rank, ms, signal| Inject {
+            rank,
+            after: Duration::from_millis(ms),
+            signal,
+        };
+        let mut job = Job::with_ft(
+            3,
+            None,
+            FtConfig {
+                comm_mode: SHRINK,
+                injections: vec![
+                    inject(1, 2000, Signal::SIGTERM),
+                    inject(2, 500, Signal::SIGKILL),
+                    inject(2, 700, Signal::SIGKILL),
+                ],
+                ..FtConfig::default()
+            },
+        );
+        assert_eq!(job.c.poll_timeout(), None, "counted from the fence");
+        job.advance(Duration::from_secs(10));
+        for rank in 0..3 {
+            job.join(rank);
+        }
+        job.take();
+        let fence = job.now;
+        assert_eq!(
+            job.c.poll_timeout(),
+            Some(fence + Duration::from_millis(500))
+        );
+        job.advance(Duration::from_millis(500));
+        assert_eq!(
+            job.take(),
+            vec![Action::Kill {
+                rank: 2,
+                signal: Signal::SIGKILL
+            }]
+        );
+        job.kill(2, 9);
+        job.take();
+        // The second spec for rank 2 finds nobody to kill.
+        job.advance(Duration::from_millis(200));
+        assert!(job.take().is_empty());
+        job.advance(Duration::from_millis(1300));
+        assert_eq!(
+            job.take(),
+            vec![Action::Kill {
+                rank: 1,
+                signal: Signal::SIGTERM
+            }]
+        );
+        assert_eq!(job.c.poll_timeout(), None);
+        job.kill(1, 15);
+        job.send(100, Msg::Finalize);
+        job.input(Input::Closed(100));
+        job.input(exited(0, 0));
+        let log = job.reports();
+        assert_eq!(log[0], "failure log: 2 failures, 0 recoveries");
+        assert!(
+            log[1].starts_with(
+                "  10.500 s  rank 2 (pid 1002) was killed by signal 9 (SIGKILL) [injected]"
+            ),
+            "{log:?}"
+        );
+        assert!(log[2].ends_with("(SIGTERM) [injected]"), "{log:?}");
+        assert_eq!(job.c.finished(), Some(0));
+    }
+
+    #[test]
+    fn injection_in_an_abort_job_ends_it_as_any_death_would() {
+        let mut job = Job::with_ft(
+            2,
+            None,
+            FtConfig {
+                injections: vec![Inject {
+                    rank: 0,
+                    after: Duration::ZERO,
+                    signal: Signal::SIGKILL,
+                }],
+                ..FtConfig::default()
+            },
+        );
+        job.join(0);
+        job.join(1);
+        job.take();
+        job.advance(Duration::ZERO);
+        assert_eq!(
+            job.take(),
+            vec![Action::Kill {
+                rank: 0,
+                signal: Signal::SIGKILL
+            }]
+        );
+        job.kill(0, 9);
+        assert!(job.take().contains(&Action::KillAll));
+        job.kill(1, 9);
+        assert_eq!(job.c.finished(), Some(137));
     }
 }
