@@ -194,7 +194,12 @@ struct Agreement {
     started: Instant,
     /// Once complete: what a late `Recover` for it receives.
     result: Option<Arc<Vec<u8>>>,
+    /// A strict-collective agreement: some member went into a recovery instead of joining.
+    defected: bool,
 }
+
+/// Set in `Recover.context` of strict-collective agreements (see `runtime::ft`).
+const AGREE_CONTEXT: u32 = 1 << 31;
 
 impl Agreement {
     fn rebuilds_world(&self) -> bool {
@@ -857,6 +862,7 @@ impl Coordinator {
             failed: BTreeSet::new(),
             started: now,
             result: None,
+            defected: false,
         });
         a.joined.insert(rank, (incarnation, mask, seq));
     }
@@ -887,6 +893,21 @@ impl Coordinator {
         };
         let rebuild = a.rebuilds_world();
         let members = a.members.clone();
+        // A strict collective's member that went into a recovery of the same communicator
+        // instead (its collective failed) will never join: it counts as failing the collective.
+        let recovering: Vec<u32> = if a.mode == proto::MODE_AGREE {
+            let comm = key.0 & !AGREE_CONTEXT;
+            self.agreements
+                .iter()
+                .filter(|(k, b)| k.0 == comm && b.result.is_none() && b.mode != proto::MODE_AGREE)
+                .flat_map(|(_, b)| b.joined.keys().copied())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let Some(a) = self.agreements.get(&key) else {
+            return;
+        };
         let mut waiting = false;
         let mut impossible = None;
         let mut dead = Vec::new();
@@ -910,7 +931,7 @@ impl Coordinator {
                     dead.push(m as usize);
                     continue;
                 }
-                if !(joined || r.finalized) {
+                if !(joined || r.finalized || recovering.contains(&m)) {
                     waiting = true;
                 }
             }
@@ -925,6 +946,11 @@ impl Coordinator {
             }
         } else if let Some(a) = self.agreements.get_mut(&key) {
             a.failed.extend(dead.into_iter().map(|m| m as u32));
+        }
+        if !recovering.is_empty()
+            && let Some(a) = self.agreements.get_mut(&key)
+        {
+            a.defected = members.iter().any(|m| recovering.contains(m) && !a.joined.contains_key(m));
         }
         match impossible {
             Some(why) => self.complete(key, Some(why), now),
@@ -976,7 +1002,7 @@ impl Coordinator {
         }
         if a.mode == proto::MODE_AGREE {
             // The end of a strict collective: the AND of one word each, no context id, no log.
-            let all = mask.as_ref().and_then(|m| m.first().copied()).unwrap_or(0) & 1;
+            let all = mask.as_ref().and_then(|m| m.first().copied()).unwrap_or(0) & 1 & !(a.defected as u64);
             let frame = Arc::new(proto::encode(&Msg::Recovered {
                 context: key.0,
                 round: key.1,
@@ -1418,12 +1444,15 @@ mod tests {
         for &id in free {
             mask[id / 64] |= 1 << (id % 64);
         }
+        // Joins in these tests have applied every failure event; `stale_joins_wait` tests
+        // the rule that they must.
         Msg::Recover {
             context,
             round,
             mode,
             members: members.to_vec(),
             mask,
+            seq: u64::MAX,
         }
     }
 
@@ -2029,6 +2058,64 @@ mod tests {
             log[2].ends_with(" s  recovery of MPI_COMM_WORLD (SHRINK, 3 of 4 members) took 3.0 ms"),
             "{log:?}"
         );
+    }
+
+    #[test]
+    fn stale_joins_wait_until_the_member_has_applied_every_failure() {
+        let mut job = Job::ft(4, SHRINK);
+        job.kill(2, 9);
+        job.take();
+        let all = [0, 1, 2, 3];
+        let with_seq = |seq| match recover(0, 1, SHRINK, &all, &[3]) {
+            Msg::Recover { context, round, mode, members, mask, .. } => Msg::Recover { context, round, mode, members, mask, seq },
+            other => other,
+        };
+        // Rank 1 joined before it had applied failure 1: its join does not count yet.
+        job.recover(100, SHRINK, &all, &[3]);
+        job.send(101, with_seq(0));
+        job.recover(103, SHRINK, &all, &[3]);
+        assert!(job.take().is_empty(), "rank 1's join is stale");
+        job.send(101, with_seq(1));
+        let a = job.take();
+        for conn in [100, 101, 103] {
+            assert_eq!(sent(&a, conn), [recovered(&[2], 3, &[])], "conn {conn}");
+        }
+    }
+
+    #[test]
+    fn a_strict_collective_ends_when_a_member_goes_into_recovery_instead() {
+        let mut job = Job::ft(3, SHRINK);
+        let all = [0, 1, 2];
+        let agree = |ok: u64| Msg::Recover {
+            context: AGREE_CONTEXT | 5,
+            round: 1,
+            mode: proto::MODE_AGREE,
+            members: all.to_vec(),
+            mask: vec![ok],
+            seq: u64::MAX,
+        };
+        job.send(100, agree(1));
+        job.send(101, agree(1));
+        assert!(job.take().is_empty(), "rank 2 has not joined");
+        // Rank 2's collective failed and it recovers communicator 5 instead.
+        job.send(102, recover(5, 1, SHRINK, &all, &[3]));
+        let a = job.take();
+        let outcome = Msg::Recovered {
+            context: AGREE_CONTEXT | 5,
+            round: 1,
+            ok: true,
+            failed: Vec::new(),
+            dup_context: 0,
+            rejoined: Vec::new(),
+            message: String::new(),
+        };
+        assert_eq!(sent(&a, 100), [outcome.clone()]);
+        assert_eq!(sent(&a, 101), [outcome]);
+        // With everyone in it, the recovery itself completes.
+        job.send(100, recover(5, 1, SHRINK, &all, &[3]));
+        job.send(101, recover(5, 1, SHRINK, &all, &[3]));
+        let a = job.take();
+        assert_eq!(sent(&a, 102).len(), 1);
     }
 
     #[test]
