@@ -7,10 +7,14 @@
  * Each iteration passes a token around a ring of the live ranks (checking who it came
  * from) and adds g(k) from every live member with MPI_Allreduce (checking the sum, the
  * member count and the members' original ranks); the iteration is committed only when the
- * allreduce succeeds.  Any failure sends every survivor to the recovery (MPI_Comm_dup),
- * after which they check the recovered world, agree on the iteration to redo (a process
- * respawned by REBUILD learns it there) and go on.  The result must equal the sum of g(k):
- * what a failure-free run computes.
+ * allreduce succeeds, and each rank keeps its running result after every iteration (its
+ * checkpoints).  Any failure sends every survivor to the recovery (MPI_Comm_dup), after
+ * which they check the recovered world and agree on the iteration to redo: the lowest one
+ * among them, because without strict collectives an allreduce the victim left just before
+ * dying may have succeeded at some members and failed at others.  With --coll-strict
+ * (FTMPI_COLL_MODE = 1) every survivor must be at the same iteration.  The survivors'
+ * checkpoints for that iteration must agree; a process respawned by REBUILD gets one there.
+ * The result must equal the sum of g(k): what a failure-free run computes.
  */
 #include "fttest.h"
 #include <limits.h>
@@ -32,8 +36,8 @@ int main(int argc, char **argv)
 {
     int restarted = ft_init(&argc, &argv);
     int n, cm, mm, victim, point, kill_at, iters;
-    int ndead = 0, recoveries = 0, k = 0;
-    long long acc = 0, want = 0;
+    int ndead = 0, recoveries = 0, k = 0, strict;
+    long long acc = 0, want = 0, *hist;
 
     MPI_Comm_size(MPI_COMM_WORLD, &n);
     if (argc < 5) {
@@ -47,6 +51,8 @@ int main(int argc, char **argv)
     kill_at = atoi(argv[3]);
     iters = atoi(argv[4]);
     ft_modes(MPI_COMM_WORLD, &cm, &mm);
+    strict = ft_attr_int(MPI_COMM_WORLD, FTMPI_COLL_MODE, "FTMPI_COLL_MODE") == 1;
+    hist = calloc((size_t)iters + 1, sizeof *hist);
     if (restarted)
         goto recover;
 
@@ -94,6 +100,7 @@ int main(int argc, char **argv)
               sum[0], sum[1], sum[2], m * g(k), wsum, m);
         acc += g(k);
         k++;
+        hist[k] = acc;
         continue;
 
     recover:
@@ -102,7 +109,7 @@ int main(int argc, char **argv)
             int dead[1] = {victim}, lo[2], hi[2];
             int kin[2] = {restarted ? INT_MAX : k, restarted ? INT_MAX : recoveries};
             int kax[2] = {restarted ? -1 : k, restarted ? -1 : recoveries};
-            long long acc_hi = -1, acc_in = restarted ? -1 : acc;
+            long long cin[2], cout[2];
 
             CHECK(recoveries == 0, "recovery number %d: there is only one victim",
                   recoveries + 1);
@@ -113,15 +120,21 @@ int main(int argc, char **argv)
                 ndead = 1;
             CHECK_RC(MPI_Allreduce(kin, lo, 2, MPI_INT, MPI_MIN, MPI_COMM_WORLD), "allreduce");
             CHECK_RC(MPI_Allreduce(kax, hi, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD), "allreduce");
-            CHECK_RC(MPI_Allreduce(&acc_in, &acc_hi, 1, MPI_LONG_LONG, MPI_MAX, MPI_COMM_WORLD),
+            CHECK(lo[1] == hi[1], "survivors after %d to %d recoveries", lo[1], hi[1]);
+            CHECK(!strict || lo[0] == hi[0],
+                  "strict collectives, yet survivors recover at iterations %d to %d", lo[0],
+                  hi[0]);
+            CHECK(hi[0] - lo[0] <= 1, "survivors recover at iterations %d to %d", lo[0], hi[0]);
+            k = lo[0] >= 0 && lo[0] <= iters ? lo[0] : 0;
+            /* Everyone's checkpoint at iteration k: the same at every survivor. */
+            cin[0] = restarted ? LLONG_MAX : hist[k];
+            cin[1] = restarted ? LLONG_MAX : -hist[k];
+            CHECK_RC(MPI_Allreduce(cin, cout, 2, MPI_LONG_LONG, MPI_MIN, MPI_COMM_WORLD),
                      "allreduce");
-            CHECK(lo[0] == hi[0] && lo[1] == hi[1],
-                  "survivors recover at iterations %d to %d, after %d to %d recoveries", lo[0],
-                  hi[0], lo[1], hi[1]);
-            CHECK(restarted || acc == acc_hi, "my sum %lld, another survivor's %lld", acc,
-                  acc_hi);
-            k = hi[0];
-            acc = acc_hi;
+            CHECK(cout[0] == -cout[1], "checkpoints at iteration %d from %lld to %lld", k,
+                  cout[0], -cout[1]);
+            acc = cout[0];
+            hist[k] = acc;
             recoveries = hi[1] + 1;
         }
     }
@@ -129,5 +142,6 @@ int main(int argc, char **argv)
         want += g(j);
     CHECK(acc == want, "result %lld, failure-free %lld", acc, want);
     CHECK(point == 2 || kill_at >= iters || recoveries == 1, "%d recoveries", recoveries);
+    free(hist);
     return ft_finish(MPI_COMM_WORLD);
 }
