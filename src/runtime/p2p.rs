@@ -12,7 +12,7 @@ use crate::core::comm::{coll_context, p2p_context};
 use crate::core::error::{MpiError, Result};
 use crate::core::matching::{Envelope, Pattern};
 use crate::transport::shm::{Frame, Payload};
-use crate::transport::wire::{FLAG_SYNC, Header, Kind};
+use crate::transport::wire::{FLAG_STREAM, FLAG_SYNC, Header, Kind};
 
 use super::requests::{Body, Buf, RecvStage, RecvState, Request, SendMode, SendStage, SendState, Status};
 use super::{BsendBuffer, OnSent, Pending, Runtime, Unexpected};
@@ -22,6 +22,11 @@ use super::{BsendBuffer, OnSent, Pending, Runtime, Unexpected};
 /// the extra copy (a matrix column, 8-byte runs, arrives twice as fast; 4 KiB runs are
 /// better read straight into place).
 const SCATTER_MIN_RUN: usize = 2048;
+
+/// DATA frames of a send from many short runs carry this much: the sender packs the next
+/// piece while the receiver unpacks the last, so the two strided passes overlap instead of
+/// adding up (a matrix column streamed in 8 KiB pieces arrives in about half the time).
+const PACKED_CHUNK: usize = 8 * 1024;
 
 /// Which half of a communicator's contexts an operation uses, and so which group its ranks
 /// name. On an intercommunicator, `P2p` ranks are remote ranks (MPI-1.2 section 5.6) while
@@ -155,15 +160,20 @@ impl Runtime {
             s.stage = SendStage::Queued;
             self.send_frame(dest, h, Some(rid), on_sent)
         } else {
-            if s.buf.contiguous_span().is_none() {
-                // The receiver reads one run; pack a strided buffer once.
-                if let Buf::User(u) = &s.buf {
-                    s.buf = Buf::Owned(u.to_vec(0, len));
-                }
-            }
-            let (addr, _) = s.buf.contiguous_span().expect("owned buffers are contiguous");
             h.kind = Some(Kind::Rts);
             h.sreq = wire;
+            if let Buf::User(u) = &s.buf
+                && u.contiguous_span().is_none()
+            {
+                if len / u.run_count().max(1) < SCATTER_MIN_RUN {
+                    h.flags = FLAG_STREAM;
+                    s.stage = SendStage::Queued;
+                    return self.send_frame(dest, h, None, OnSent::AwaitPull(rid));
+                }
+                // The receiver reads one run; pack a strided buffer once.
+                s.buf = Buf::Owned(u.to_vec(0, len));
+            }
+            let (addr, _) = s.buf.contiguous_span().expect("owned buffers are contiguous");
             h.addr = addr as u64;
             s.stage = SendStage::Queued;
             self.send_frame(dest, h, None, OnSent::AwaitPull(rid))
@@ -334,7 +344,7 @@ impl Runtime {
     fn start_pull(&mut self, rid: u32, env: Envelope, h: Header) -> Result<()> {
         let total = h.msg_len as usize;
         let st = self.recv_status(rid, &env, total);
-        if self.cma_ok {
+        if self.cma_ok && h.flags & FLAG_STREAM == 0 {
             let pid = self.shm.pid(env.src);
             let n = st.bytes;
             let res = match self.reqs.get_mut(rid) {
@@ -516,7 +526,8 @@ impl Runtime {
                     finished = true;
                     break;
                 }
-                let chunk = (total - sent).min(max);
+                let piece = if matches!(&s.buf, Buf::User(u) if u.contiguous_span().is_none()) { PACKED_CHUNK } else { max };
+                let chunk = (total - sent).min(piece).min(max);
                 let h = Header {
                     src: self.info.rank,
                     context: s.context,
