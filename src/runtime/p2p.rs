@@ -68,18 +68,27 @@ impl Runtime {
     /// has room and nothing queued goes out at once, without a request. Returns `false` when
     /// the general path must be taken.
     pub fn try_send_now(&mut self, comm: u32, dest: i32, tag: i32, ub: &crate::transport::userbuf::UserBuf) -> Result<bool> {
-        let len = ub.len();
+        self.try_send_now_on(comm, dest, tag, ub.len(), Payload::User(ub, 0), Half::P2p)
+    }
+
+    /// [`Runtime::try_send_now`] for `len` bytes from `payload` on either half (collectives
+    /// send their short messages this way, without a request).
+    pub fn try_send_now_on(&mut self, comm: u32, dest: i32, tag: i32, len: usize, payload: Payload<'_>, half: Half) -> Result<bool> {
         if len > self.config.eager_limit || dest < 0 {
             return Ok(false);
         }
         let cm = self.comm(comm)?;
-        let world = cm.group.world(dest as u32);
+        let world = cm.group_for(half).world(dest as u32);
         if !self.pending[world as usize].is_empty() {
             return Ok(false);
         }
+        let context = match half {
+            Half::P2p => p2p_context(cm.id),
+            Half::Coll | Half::CollRemote => coll_context(cm.id),
+        };
         let h = Header {
             src: self.info.rank,
-            context: p2p_context(cm.id),
+            context,
             tag,
             len: len as u64,
             msg_len: len as u64,
@@ -87,7 +96,7 @@ impl Runtime {
         };
         let me = self.info.rank;
         self.shm
-            .try_send(me, world, &h, Payload::User(ub, 0))
+            .try_send(me, world, &h, payload)
             .map_err(|e| MpiError::other(format!("cannot send to rank {world}: {e}")))
     }
 
