@@ -319,7 +319,7 @@ impl Datatype {
         let runs = if int_at == value { vec![(0, value + 4)] } else { vec![(0, value), (int_at as isize, 4)] };
         let sig = Sig::seq(vec![Sig::basic(value), Sig::basic(4)]).expect("small");
         Datatype {
-            layout: Arc::new(Layout { size: value + 4, extent: extent as isize, runs }),
+            layout: Arc::new(Layout::new(value + 4, extent as isize, runs)),
             lb: 0,
             ub: extent as isize,
             lb_bound: Bound::Natural(0),
@@ -428,7 +428,7 @@ impl Datatype {
         let true_lb = runs.iter().map(|r| r.0).min().unwrap_or(0);
         let true_ub = runs.iter().map(|r| r.0 + r.1 as isize).max().unwrap_or(0);
         Ok(Datatype {
-            layout: Arc::new(Layout { size, extent: ub_v - lb_v, runs }),
+            layout: Arc::new(Layout::new(size, ub_v - lb_v, runs)),
             lb: lb_v,
             ub: ub_v,
             lb_bound: lb,
@@ -499,7 +499,7 @@ impl Datatype {
     pub fn new_resized(old: &Datatype, lb: isize, extent: isize) -> Result<Datatype> {
         let ub = lb.checked_add(extent).ok_or_else(too_big)?;
         Ok(Datatype {
-            layout: Arc::new(Layout { size: old.size(), extent, runs: old.layout.runs.clone() }),
+            layout: Arc::new(Layout::new(old.size(), extent, old.layout.runs.clone())),
             lb,
             ub,
             lb_bound: Bound::Natural(lb),

@@ -21,12 +21,27 @@ pub struct Layout {
     pub extent: isize,
     /// (displacement from the element's start, length) in packed order; adjacent runs merged.
     pub runs: Vec<(isize, usize)>,
+    /// `(length, step)` when every run has the same length and each starts `step` bytes after
+    /// the one before (a vector type): copies then walk the runs arithmetically.
+    pub regular: Option<(usize, isize)>,
 }
 
 impl Layout {
+    pub fn new(size: usize, extent: isize, runs: Vec<(isize, usize)>) -> Layout {
+        let regular = match runs.as_slice() {
+            [] => None,
+            [(_, n)] => Some((*n, 0)),
+            [(d0, n), (d1, _), ..] => {
+                let step = d1 - d0;
+                runs.windows(2).all(|w| w[1].1 == *n && w[1].0 - w[0].0 == step).then_some((*n, step))
+            }
+        };
+        Layout { size, extent, runs, regular }
+    }
+
     /// `size` contiguous bytes.
     pub fn contiguous(size: usize) -> Layout {
-        Layout { size, extent: size as isize, runs: if size == 0 { Vec::new() } else { vec![(0, size)] } }
+        Layout::new(size, size as isize, if size == 0 { Vec::new() } else { vec![(0, size)] })
     }
 
     /// True when `count` elements form one run starting at the base address.
@@ -139,9 +154,79 @@ impl UserBuf {
         }
     }
 
+    /// Copies packed bytes `offset .. offset + len` (cut to the view) between the buffer and
+    /// `packed`: into the buffer when `UNPACK`, out of it otherwise. Vector-like layouts take
+    /// a typed loop over runs found by arithmetic; others go run by run.
+    ///
+    /// # Safety
+    /// `packed` must be valid for `len` bytes of reads (`UNPACK`) or writes (otherwise) and
+    /// must not overlap the buffer.
+    unsafe fn copy<const UNPACK: bool>(&self, offset: usize, len: usize, packed: *mut u8) {
+        let end = (offset + len).min(self.len());
+        if offset >= end {
+            return;
+        }
+        let (mut pos, end) = (offset + self.skip, end + self.skip);
+        let mut out = packed;
+        if let Some(start) = self.dense_start() {
+            // SAFETY: one run of the buffer vouched for by `new`; `packed` per our contract.
+            unsafe { move_bytes::<UNPACK>(start + pos, out, end - pos) };
+            return;
+        }
+        let layout = &*self.layout;
+        let Some((blk, mut step)) = layout.regular.filter(|r| r.0 > 0) else {
+            let mut done = 0usize;
+            self.for_each_run(offset, end - pos, |addr, n| {
+                // SAFETY: as above, run by run.
+                unsafe { move_bytes::<UNPACK>(addr, packed.add(done), n) };
+                done += n;
+            });
+            return;
+        };
+        let first = layout.runs[0].0;
+        let mut per = layout.runs.len();
+        if per == 1 {
+            // One run per element: the whole buffer is one sequence of runs `extent` apart.
+            step = layout.extent;
+            per = self.count;
+        }
+        while pos < end {
+            let (g, w) = (pos / blk, pos % blk);
+            let (e, j) = (g / per, g % per);
+            let addr = self.base.wrapping_add_signed(layout.extent * e as isize + first + step * j as isize);
+            if w != 0 || end - pos < blk {
+                let take = (blk - w).min(end - pos);
+                // SAFETY: part of one run of the buffer; `packed` per our contract.
+                unsafe { move_bytes::<UNPACK>(addr + w, out, take) };
+                pos += take;
+                // SAFETY: still inside the `len` bytes of `packed`.
+                out = unsafe { out.add(take) };
+            } else {
+                let k = (per - j).min((end - pos) / blk);
+                // SAFETY: `k` whole runs of one element (or of the one-run sequence).
+                unsafe { strided::<UNPACK>(addr, step, blk, k, out) };
+                pos += k * blk;
+                // SAFETY: still inside the `len` bytes of `packed`.
+                out = unsafe { out.add(k * blk) };
+            }
+        }
+    }
+
     /// Hands the packed bytes `offset .. offset + len` to `sink`, run by run, straight from
-    /// user memory.
+    /// user memory; many short runs are gathered into pieces of a few KiB first.
     pub fn read(&self, offset: usize, len: usize, sink: &mut dyn FnMut(&[u8])) {
+        if self.layout.regular.is_some_and(|r| r.0 < 256) && self.contiguous_span().is_none() {
+            let mut chunk = [0u8; 4096];
+            let end = (offset + len).min(self.len());
+            let mut at = offset;
+            while at < end {
+                let n = (end - at).min(chunk.len());
+                self.pack_into(at, &mut chunk[..n]);
+                sink(&chunk[..n]);
+                at += n;
+            }
+            return;
+        }
         self.for_each_run(offset, len, |addr, n| {
             // SAFETY: the run lies inside the buffer that `new`'s caller vouched for.
             let s = unsafe { std::slice::from_raw_parts(addr as *const u8, n) };
@@ -149,20 +234,28 @@ impl UserBuf {
         });
     }
 
+    /// Copies packed bytes `offset .. offset + dst.len()` into `dst` (cut to the view).
+    pub fn pack_into(&self, offset: usize, dst: &mut [u8]) {
+        // SAFETY: `dst` is writable for its length and, being ours, is not the user buffer.
+        unsafe { self.copy::<false>(offset, dst.len(), dst.as_mut_ptr()) }
+    }
+
     /// Copies `src` into the buffer at packed offset `offset`.
     pub fn write(&self, offset: usize, src: &[u8]) {
-        let mut done = 0usize;
-        self.for_each_run(offset, src.len(), |addr, n| {
-            // SAFETY: the run lies inside the buffer `new`'s caller made writable for this op.
-            unsafe { std::ptr::copy_nonoverlapping(src.as_ptr().add(done), addr as *mut u8, n) };
-            done += n;
-        });
+        // SAFETY: with UNPACK, `copy` only reads `packed`, and `src` is readable for its length.
+        unsafe { self.copy::<true>(offset, src.len(), src.as_ptr() as *mut u8) }
     }
 
     /// Packs `offset .. offset + len` into a new vector.
     pub fn to_vec(&self, offset: usize, len: usize) -> Vec<u8> {
-        let mut v = Vec::with_capacity(len);
-        self.read(offset, len, &mut |s| v.extend_from_slice(s));
+        let n = len.min(self.len().saturating_sub(offset));
+        let mut v = Vec::with_capacity(n);
+        // SAFETY: the spare capacity holds `n` writable bytes; `copy` writes all `n` of them
+        // (`n` is already cut to the view) before the length is set.
+        unsafe {
+            self.copy::<false>(offset, n, v.as_mut_ptr());
+            v.set_len(n);
+        }
         v
     }
 
@@ -183,6 +276,74 @@ impl UserBuf {
     }
 }
 
+/// Copies `n` bytes between user memory at `user` and `packed`.
+///
+/// # Safety
+/// Both ranges valid for the direction's reads and writes, and disjoint.
+#[inline(always)]
+unsafe fn move_bytes<const UNPACK: bool>(user: usize, packed: *mut u8, n: usize) {
+    // SAFETY: per the contract.
+    unsafe {
+        if UNPACK {
+            std::ptr::copy_nonoverlapping(packed, user as *mut u8, n)
+        } else {
+            std::ptr::copy_nonoverlapping(user as *const u8, packed, n)
+        }
+    }
+}
+
+/// Runs spread over more bytes than the caches hold are written one call per run.
+const SCATTERED_SPAN: usize = 4 << 20;
+
+/// Copies `k` runs of `blk` bytes, `step` bytes apart from `addr` on, to or from `k * blk`
+/// consecutive bytes at `packed`, with one typed load and store per run for the common
+/// element sizes.
+///
+/// # Safety
+/// As [`move_bytes`] for every run and for the packed range.
+#[inline(always)]
+unsafe fn strided<const UNPACK: bool>(mut addr: usize, step: isize, blk: usize, k: usize, packed: *mut u8) {
+    macro_rules! typed {
+        ($t:ty) => {
+            for i in 0..k {
+                let u = addr as *mut $t;
+                // SAFETY: run `i` and packed slot `i`, both inside the ranges of the contract.
+                unsafe {
+                    let p = (packed as *mut $t).add(i);
+                    if UNPACK { u.write_unaligned(p.read_unaligned()) } else { p.write_unaligned(u.read_unaligned()) }
+                }
+                addr = addr.wrapping_add_signed(step);
+            }
+        };
+    }
+    // Runs far apart miss the cache (and the TLB) one line each; as typed copies issued back
+    // to back they were measured slower (a 4096-double matrix column: stores 55 against 21
+    // µs, loads 30 against 20) than with the spacing a memcpy call per run gives them.
+    let scattered = step.unsigned_abs().saturating_mul(k) >= SCATTERED_SPAN;
+    if scattered {
+        for i in 0..k {
+            // SAFETY: run `i` and its packed bytes, inside the ranges of the contract.
+            unsafe { move_bytes::<UNPACK>(addr, packed.add(i * blk), std::hint::black_box(blk)) };
+            addr = addr.wrapping_add_signed(step);
+        }
+        return;
+    }
+    match blk {
+        1 => typed!(u8),
+        2 => typed!(u16),
+        4 => typed!(u32),
+        8 => typed!(u64),
+        16 => typed!(u128),
+        _ => {
+            for i in 0..k {
+                // SAFETY: run `i` and its packed bytes, inside the ranges of the contract.
+                unsafe { move_bytes::<UNPACK>(addr, packed.add(i * blk), blk) };
+                addr = addr.wrapping_add_signed(step);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,7 +351,7 @@ mod tests {
     #[test]
     fn strided_pack_and_unpack() {
         // Two ints out of every three, like a vector type.
-        let layout = Arc::new(Layout { size: 8, extent: 12, runs: vec![(0, 4), (4, 4)] });
+        let layout = Arc::new(Layout::new(8, 12, vec![(0, 4), (4, 4)]));
         let src: Vec<u32> = (0..9).collect();
         // SAFETY: the vector outlives the view and is only read.
         let ub = unsafe { UserBuf::new(src.as_ptr() as *const u8, 3, layout.clone()) };
@@ -208,7 +369,7 @@ mod tests {
 
     #[test]
     fn ranges_address_packed_bytes() {
-        let layout = Arc::new(Layout { size: 8, extent: 12, runs: vec![(0, 4), (4, 4)] });
+        let layout = Arc::new(Layout::new(8, 12, vec![(0, 4), (4, 4)]));
         let src: Vec<u32> = (0..9).collect();
         // SAFETY: the vector outlives the view and is only read.
         let ub = unsafe { UserBuf::new(src.as_ptr() as *const u8, 3, layout) };
@@ -230,7 +391,7 @@ mod tests {
     #[test]
     fn shifted_dense_elements_are_one_span() {
         // One int per element, 4 bytes from the element's start, 4 bytes apart.
-        let layout = Arc::new(Layout { size: 4, extent: 4, runs: vec![(4, 4)] });
+        let layout = Arc::new(Layout::new(4, 4, vec![(4, 4)]));
         let src: Vec<u32> = (0..6).collect();
         // SAFETY: the vector outlives the view and is only read; elements 0..4 cover ints 1..5.
         let ub = unsafe { UserBuf::new(src.as_ptr() as *const u8, 4, layout) };

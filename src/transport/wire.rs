@@ -51,6 +51,8 @@ impl Kind {
 
 /// Flag: the sender wants to know when the message is matched (synchronous mode).
 pub const FLAG_SYNC: u8 = 1;
+/// Flag on an RTS: the data is not packed anywhere to be read; answer CTS and it is streamed.
+pub const FLAG_STREAM: u8 = 2;
 
 /// A decoded frame header. Field meaning depends on the kind; unused fields are zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

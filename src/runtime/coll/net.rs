@@ -16,6 +16,7 @@ use crate::core::error::{MpiError, Result};
 use crate::runtime::Runtime;
 use crate::runtime::p2p::Half;
 use crate::runtime::requests::{Body, Buf, SendMode};
+use crate::transport::shm::Payload;
 use crate::transport::userbuf::UserBuf;
 
 /// One of the caller's buffers, by index.
@@ -151,6 +152,10 @@ fn pool_give(v: Vec<u8>) {
     }
 }
 
+/// The id of a send that left at once: no request exists (ids of the request table never
+/// reach this), so waiting for it finds it done.
+const SENT: u32 = u32::MAX;
+
 /// [`Net`] over the runtime's point-to-point requests on a communicator's collective
 /// context. Errors in a message's status (truncation: the members disagree on a count) do
 /// not stop the algorithm, which would leave others waiting; the first one is returned by
@@ -221,6 +226,22 @@ impl Net for RtNet<'_> {
 
     fn send(&mut self, to: u32, src: Src) -> Result<Req> {
         let to = self.map.as_ref().map_or(to, |m| m[to as usize]);
+        // A short message to a ring with room leaves at once, with no request to make,
+        // wait for and free: most of the cost of a small collective otherwise.
+        let (comm, tag) = (self.comm, self.tag);
+        let sent = match &src {
+            Src::Bytes(v) => self.rt.try_send_now_on(comm, to as i32, tag, v.len(), Payload::Bytes(v), Half::Coll)?,
+            Src::Region(r, off, len) => {
+                let ub = self.regions[*r].range(*off, *len);
+                self.rt.try_send_now_on(comm, to as i32, tag, ub.len(), Payload::User(&ub, 0), Half::Coll)?
+            }
+        };
+        if sent {
+            if let Src::Bytes(v) = src {
+                pool_give(v);
+            }
+            return Ok(Req { id: SENT, keep: false });
+        }
         let buf = match src {
             Src::Bytes(v) => Buf::Owned(v),
             Src::Region(r, off, len) => Buf::User(self.regions[r].range(off, len)),
