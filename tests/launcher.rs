@@ -1040,16 +1040,19 @@ mod fake {
     /// Reads the failure event every survivor gets, then recovers MPI_COMM_WORLD in `mode`.
     fn survive(s: &mut UnixStream, mode: u8) -> Result<Msg, String> {
         let me = rank();
-        match recv(s)? {
+        let applied = match recv(s)? {
             Msg::Failure {
                 seq,
                 rank,
                 how,
                 value,
                 ..
-            } => println!("rank {me} failure seq={seq} rank={rank} how={how} value={value}"),
+            } => {
+                println!("rank {me} failure seq={seq} rank={rank} how={how} value={value}");
+                seq
+            }
             other => return Err(format!("expected Failure, got {other:?}")),
-        }
+        };
         send(
             s,
             &Msg::Recover {
@@ -1058,6 +1061,7 @@ mod fake {
                 mode,
                 members: vec![0, 1, 2],
                 mask: free_ids(),
+                seq: applied,
             },
         )?;
         recv(s)
