@@ -133,6 +133,12 @@ pub fn init() -> Result<()> {
     if PHASE.load(Ordering::Acquire) != UNINIT {
         return Err(MpiError::other("MPI_Init was called more than once"));
     }
+    // mpirun waits for SIGINT and SIGTERM with them blocked, and a child inherits the mask:
+    // unblock them, so a rank gets its signals as a program started by a shell would.
+    let mut fwd = nix::sys::signal::SigSet::empty();
+    fwd.add(nix::sys::signal::Signal::SIGINT);
+    fwd.add(nix::sys::signal::Signal::SIGTERM);
+    let _ = nix::sys::signal::sigprocmask(nix::sys::signal::SigmaskHow::SIG_UNBLOCK, Some(&fwd), None);
     let info = JobInfo::from_env()?;
     let config = Config::from_env(info.size as usize);
     let name = format!("ftmpi-{}-{}-{}", info.jobid, info.rank, info.incarnation);
