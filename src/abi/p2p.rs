@@ -972,7 +972,11 @@ pub unsafe extern "C" fn MPI_Probe(source: c_int, tag: c_int, comm: MPI_Comm, st
             if source == c::MPI_PROC_NULL {
                 return Ok(Status::proc_null());
             }
-            rt.wait_until(|rt| rt.probe_unexpected(ci, source, tag).ok().flatten().is_some())?;
+            let peer = (source != c::MPI_ANY_SOURCE).then_some(source as u32);
+            rt.ft_probe(ci, peer)?;
+            // A failure that makes the message impossible ends the wait too.
+            rt.wait_until(|rt| rt.probe_unexpected(ci, source, tag).ok().flatten().is_some() || rt.ft_probe_blocked(ci, peer))?;
+            rt.ft_probe(ci, peer)?;
             Ok(rt.probe_unexpected(ci, source, tag)?.expect("found above"))
         })?;
         // SAFETY: MPI_STATUS_IGNORE or a valid status.
@@ -993,6 +997,7 @@ pub unsafe extern "C" fn MPI_Iprobe(source: c_int, tag: c_int, comm: MPI_Comm, f
             if source == c::MPI_PROC_NULL {
                 return Ok(Some(Status::proc_null()));
             }
+            rt.ft_probe(ci, (source != c::MPI_ANY_SOURCE).then_some(source as u32))?;
             if let Some(s) = rt.probe_unexpected(ci, source, tag)? {
                 return Ok(Some(s));
             }

@@ -262,7 +262,19 @@ impl Runtime {
             return self.dup_with_context(i, id);
         }
         let old = self.comm(i)?.clone();
-        let id = if old.is_inter() { self.agree_inter(i)? } else { self.agree_context(i)? };
+        let agreed = if old.is_inter() { self.agree_inter(i) } else { self.agree_context(i) };
+        let id = match agreed {
+            Ok(id) => id,
+            // A member failed while the members agreed: every member's agreement fails, so
+            // every member recovers instead, and the dup is the recovery after all.
+            Err(e) if self.comm(i).is_ok_and(|c| c.ft.state == crate::ft::state::CommState::Detected) => {
+                match self.recover_if_needed(i, false)? {
+                    Some(id) => return self.dup_with_context(i, id),
+                    None => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        };
         self.errhandlers.attach(old.errhandler);
         let ft = old.ft.inherit(old.size());
         Ok(self.comms.insert(Comm { id, name: String::new(), attrs: Vec::new(), ft, ..old }))

@@ -395,6 +395,35 @@ impl Runtime {
         }
     }
 
+    /// `MPI_Probe`/`MPI_Iprobe` after a failure: the checks of a receive; a failure that an
+    /// `MPI_ANY_SOURCE` probe reports (CONT) counts as that failure's report.
+    pub fn ft_probe(&mut self, comm: u32, peer: Option<u32>) -> Result<()> {
+        if !self.ft.world.any {
+            return Ok(());
+        }
+        match self.ft_gate(comm, peer, Half::P2p, true)? {
+            Some(dead) => Err(failure(self.ft_report_text(comm, dead))),
+            None => Ok(()),
+        }
+    }
+
+    /// True when a probe on `comm` for `peer` can no longer succeed (the wait ends and
+    /// `ft_probe` says why).
+    pub fn ft_probe_blocked(&self, comm: u32, peer: Option<u32>) -> bool {
+        if !self.ft.world.any {
+            return false;
+        }
+        let Some(cm) = self.comms.get(comm) else { return true };
+        if cm.ft.state != CommState::Detected {
+            return peer.is_some_and(|p| cm.ft.is_gap(p) || cm.peer_group().members.get(p as usize).is_some_and(|&w| self.ft.world.is_dead(w)));
+        }
+        match (cm.ft.msg_mode, peer) {
+            (MsgMode::Nop, _) => true,
+            (MsgMode::Cont, Some(p)) => cm.peer_group().members.get(p as usize).is_some_and(|&w| self.ft.world.is_dead(w)),
+            (MsgMode::Cont, None) => !cm.ft.unreported.is_empty(),
+        }
+    }
+
     /// The text for a CONT report to an `MPI_ANY_SOURCE` receive.
     pub fn ft_report_text(&self, comm: u32, rank: u32) -> String {
         let cm = self.comms.get(comm);
