@@ -150,6 +150,8 @@ pub struct CommFt {
     pub coll_strict: bool,
     /// Collectives since the last recovery (names strict-mode agreements).
     pub coll_seq: u32,
+    /// Another member has started a recovery: every operation fails until this one joins.
+    pub revoked: bool,
     pub attrs: Box<AttrValues>,
 }
 
@@ -165,6 +167,7 @@ impl CommFt {
             unreported: Vec::new(),
             coll_strict,
             coll_seq: 0,
+            revoked: false,
             attrs: Box::default(),
         };
         ft.attrs.com_failed = vec![0; extent as usize];
@@ -219,6 +222,7 @@ impl CommFt {
         self.gaps = if gaps.iter().any(|&g| g) { gaps } else { Vec::new() };
         self.unreported.clear();
         self.coll_seq = 0;
+        self.revoked = false;
         let a = &mut self.attrs;
         a.com_num_failed = 0;
         a.list_num_failed = 0;

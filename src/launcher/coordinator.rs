@@ -849,6 +849,20 @@ impl Coordinator {
             return;
         }
         let incarnation = self.ranks[rank as usize].incarnation;
+        if mode != proto::MODE_AGREE && !self.agreements.contains_key(&key) {
+            // The other members may be waiting on this one in an operation on the same
+            // communicator: tell them to give up and join the recovery.
+            let frame = Arc::new(proto::encode(&Msg::Revoke { context: key.0 }));
+            for &m in &members {
+                let r = &self.ranks[m as usize];
+                if m != rank
+                    && r.in_job()
+                    && let Some(conn) = r.conn
+                {
+                    self.actions.push_back(Action::Send { conn, frame: Arc::clone(&frame) });
+                }
+            }
+        }
         let ranks = &self.ranks;
         let a = self.agreements.entry(key).or_insert_with(|| Agreement {
             context: key.0,
@@ -1351,7 +1365,15 @@ mod tests {
             }
         }
 
+        /// The actions so far, without `Revoke` notices (`take_all` keeps them).
         fn take(&mut self) -> Vec<Action> {
+            let is_revoke = |a: &Action| {
+                matches!(a, Action::Send { frame, .. } if matches!(proto::decode(&frame[4..]), Ok(Msg::Revoke { .. })))
+            };
+            self.take_all().into_iter().filter(|a| !is_revoke(a)).collect()
+        }
+
+        fn take_all(&mut self) -> Vec<Action> {
             while let Some(a) = self.c.poll_action() {
                 self.done.push(a);
             }
@@ -1456,8 +1478,12 @@ mod tests {
         }
     }
 
-    /// The messages sent to `conn`, in order.
+    /// The messages sent to `conn`, in order, without the `Revoke` notices (tested apart).
     fn sent(actions: &[Action], conn: ConnId) -> Vec<Msg> {
+        sent_all(actions, conn).into_iter().filter(|m| !matches!(m, Msg::Revoke { .. })).collect()
+    }
+
+    fn sent_all(actions: &[Action], conn: ConnId) -> Vec<Msg> {
         actions
             .iter()
             .filter_map(|a| match a {
@@ -2058,6 +2084,19 @@ mod tests {
             log[2].ends_with(" s  recovery of MPI_COMM_WORLD (SHRINK, 3 of 4 members) took 3.0 ms"),
             "{log:?}"
         );
+    }
+
+    #[test]
+    fn the_first_join_tells_the_other_members_to_give_up_and_join() {
+        let mut job = Job::ft(3, SHRINK);
+        let all = [0, 1, 2];
+        job.send(101, recover(4, 1, SHRINK, &all, &[3]));
+        let a = job.take_all();
+        assert_eq!(sent_all(&a, 100), [Msg::Revoke { context: 4 }]);
+        assert_eq!(sent_all(&a, 102), [Msg::Revoke { context: 4 }]);
+        assert!(sent_all(&a, 101).is_empty(), "not to the member that started it");
+        job.send(100, recover(4, 1, SHRINK, &all, &[3]));
+        assert!(sent_all(&job.take_all(), 102).is_empty(), "only once per agreement");
     }
 
     #[test]

@@ -26,6 +26,7 @@
 //! | 8    | `Recovered`   | mpirun → rank   | context u32, round u32, ok u8 (0 or 1), failed (as members), dup_context u32, rejoined (u32 count ≤ [`MAX_TABLE`], then rank u32, incarnation u32, pid u32, endpoint blob), message blob (UTF-8, ≤ [`MAX_MESSAGE`]) |
 //! | 9    | `Mode`        | rank → mpirun   | comm_mode u8 (0..=3), msg_mode u8 (0..=1) |
 //! | 10   | `Suspect`     | rank → mpirun   | rank u32, incarnation u32 |
+//! | 11   | `Revoke`      | mpirun → rank   | context u32 |
 //!
 //! Everything read from a socket is untrusted: [`decode`] and [`read_msg`] check every length
 //! against the limits before allocating, and return a [`ProtoError`] instead of panicking.
@@ -99,6 +100,7 @@ const KIND_RECOVER: u8 = 7;
 const KIND_RECOVERED: u8 = 8;
 const KIND_MODE: u8 = 9;
 const KIND_SUSPECT: u8 = 10;
+const KIND_REVOKE: u8 = 11;
 
 /// One bootstrap message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,6 +164,10 @@ pub enum Msg {
     /// rank -> mpirun: the transport saw `rank` (in `incarnation`) vanish; mpirun kills it
     /// if it still runs, and the death then becomes a normal `Failure` event.
     Suspect { rank: u32, incarnation: u32 },
+    /// mpirun -> rank: a member started to recover the communicator with this context, so
+    /// operations on it that wait for that member can never complete: they fail, and the
+    /// rank joins the recovery (sent to the members that have not joined yet).
+    Revoke { context: u32 },
 }
 
 impl Msg {
@@ -178,6 +184,7 @@ impl Msg {
             Msg::Recovered { .. } => "Recovered",
             Msg::Mode { .. } => "Mode",
             Msg::Suspect { .. } => "Suspect",
+            Msg::Revoke { .. } => "Revoke",
         }
     }
 }
@@ -364,6 +371,10 @@ pub fn encode(msg: &Msg) -> Vec<u8> {
             put_u32(&mut frame, *rank);
             put_u32(&mut frame, *incarnation);
         }
+        Msg::Revoke { context } => {
+            frame.push(KIND_REVOKE);
+            put_u32(&mut frame, *context);
+        }
     }
     let body_len = len_u32(frame.len() - 4);
     frame[..4].copy_from_slice(&body_len.to_le_bytes());
@@ -384,6 +395,7 @@ pub fn decode(body: &[u8]) -> Result<Msg, ProtoError> {
         KIND_RECOVERED => "Recovered",
         KIND_MODE => "Mode",
         KIND_SUSPECT => "Suspect",
+        KIND_REVOKE => "Revoke",
         other => return Err(ProtoError::UnknownKind(other)),
     };
     let mut r = Fields { rest, kind: name };
@@ -490,10 +502,11 @@ pub fn decode(body: &[u8]) -> Result<Msg, ProtoError> {
             comm_mode: r.ranged_u8("comm_mode", COMM_MODE_ABORT, COMM_MODE_REBUILD)?,
             msg_mode: r.ranged_u8("msg_mode", MSG_MODE_NOP, MSG_MODE_CONT)?,
         },
-        _ => Msg::Suspect {
+        KIND_SUSPECT => Msg::Suspect {
             rank: r.u32()?,
             incarnation: r.u32()?,
         },
+        _ => Msg::Revoke { context: r.u32()? },
     };
     if !r.rest.is_empty() {
         return Err(ProtoError::TrailingBytes {
@@ -756,6 +769,7 @@ mod tests {
                 rank: 5,
                 incarnation: 2,
             },
+            Msg::Revoke { context: 7 },
         ]
     }
 
@@ -833,7 +847,7 @@ mod tests {
     #[test]
     fn bad_kinds_and_frame_lengths() {
         assert!(matches!(decode(&[0]), Err(ProtoError::UnknownKind(0))));
-        assert!(matches!(decode(&[11]), Err(ProtoError::UnknownKind(11))));
+        assert!(matches!(decode(&[12]), Err(ProtoError::UnknownKind(12))));
         assert!(matches!(
             decode(&[255, 1, 2]),
             Err(ProtoError::UnknownKind(255))

@@ -185,6 +185,7 @@ impl Runtime {
                     }
                 }
                 Msg::FinalizeAck => self.ft.finalize_ack = true,
+                Msg::Revoke { context } => self.on_revoke(context),
                 other => eprintln!("ftmpi: rank {}: unexpected {} message from mpirun ignored", self.info.rank, other.name()),
             }
         }
@@ -265,6 +266,32 @@ impl Runtime {
             self.fail_request(rid, format!("world rank {world} {what} while its message was being read"), None);
         }
         self.fail_requests(world, &what);
+    }
+
+    /// Another member started recovering the communicator with `context`: what waits on
+    /// it now fails, and so does everything until this rank recovers it too.
+    fn on_revoke(&mut self, context: u32) {
+        let Some(ci) = self.comms.ids().into_iter().find(|&i| self.comms.get(i).is_some_and(|c| c.id == context && !c.is_inter()))
+        else {
+            return;
+        };
+        let cm = self.comms.get_mut(ci).expect("found");
+        if cm.ft.state == CommState::Recover {
+            return;
+        }
+        cm.ft.revoked = true;
+        cm.ft.state = CommState::Detected;
+        cm.ft.sync_attrs();
+        self.ft.world.any = true;
+        let name = if cm.name.is_empty() { "the communicator".to_string() } else { cm.name.clone() };
+        for rid in self.reqs.ids() {
+            if let Some(r) = self.reqs.get(rid)
+                && !r.done
+                && r.comm == ci
+            {
+                self.fail_request(rid, format!("another member is recovering {name}; recover it with MPI_Comm_dup"), None);
+            }
+        }
     }
 
     /// Fails the pending operations a failure of `world` ends.
@@ -374,7 +401,7 @@ impl Runtime {
             v.dedup();
             v.join(", ")
         };
-        if cm.ft.msg_mode == MsgMode::Nop || half != Half::P2p {
+        if cm.ft.msg_mode == MsgMode::Nop || half != Half::P2p || cm.ft.revoked {
             return Err(failure(format!(
                 "{name} has failed members (rank {}); communication on it fails until it is recovered with MPI_Comm_dup",
                 failed()
@@ -418,6 +445,7 @@ impl Runtime {
             return peer.is_some_and(|p| cm.ft.is_gap(p) || cm.peer_group().members.get(p as usize).is_some_and(|&w| self.ft.world.is_dead(w)));
         }
         match (cm.ft.msg_mode, peer) {
+            _ if cm.ft.revoked => true,
             (MsgMode::Nop, _) => true,
             (MsgMode::Cont, Some(p)) => cm.peer_group().members.get(p as usize).is_some_and(|&w| self.ft.world.is_dead(w)),
             (MsgMode::Cont, None) => !cm.ft.unreported.is_empty(),
