@@ -970,14 +970,21 @@ pub unsafe extern "C" fn MPI_Probe(source: c_int, tag: c_int, comm: MPI_Comm, st
         let st = runtime::with(|rt| {
             probe_args(rt, ci, source, tag)?;
             if source == c::MPI_PROC_NULL {
-                return Ok(Status::proc_null());
+                return Ok((Status::proc_null(), None));
             }
-            rt.wait_until(|rt| rt.probe_unexpected(ci, source, tag).ok().flatten().is_some())?;
-            Ok(rt.probe_unexpected(ci, source, tag)?.expect("found above"))
+            loop {
+                if let Some((st, d)) = rt.probe_gate(ci, source)? {
+                    return Ok((st, Some(d)));
+                }
+                if let Some(st) = rt.probe_unexpected(ci, source, tag)? {
+                    return Ok((st, None));
+                }
+                rt.wait_until(|rt| rt.probe_unexpected(ci, source, tag).ok().flatten().is_some() || rt.probe_ends(ci, source))?;
+            }
         })?;
         // SAFETY: MPI_STATUS_IGNORE or a valid status.
-        unsafe { write_status(status, &st) };
-        Ok(())
+        unsafe { write_status(status, &st.0) };
+        status_error(&st.0, st.1)
     });
     dispatch(comm, code)
 }
@@ -991,19 +998,26 @@ pub unsafe extern "C" fn MPI_Iprobe(source: c_int, tag: c_int, comm: MPI_Comm, f
         let st = runtime::with(|rt| {
             probe_args(rt, ci, source, tag)?;
             if source == c::MPI_PROC_NULL {
-                return Ok(Some(Status::proc_null()));
+                return Ok((Some(Status::proc_null()), None));
+            }
+            if let Some((st, d)) = rt.probe_gate(ci, source)? {
+                return Ok((Some(st), Some(d)));
             }
             if let Some(s) = rt.probe_unexpected(ci, source, tag)? {
-                return Ok(Some(s));
+                return Ok((Some(s), None));
             }
             rt.progress()?;
-            rt.probe_unexpected(ci, source, tag)
+            if let Some((st, d)) = rt.probe_gate(ci, source)? {
+                return Ok((Some(st), Some(d)));
+            }
+            Ok((rt.probe_unexpected(ci, source, tag)?, None))
         })?;
         // SAFETY: checked non-NULL.
-        unsafe { *flag = st.is_some() as c_int };
-        if let Some(st) = st {
+        unsafe { *flag = st.0.is_some() as c_int };
+        if let Some(s) = &st.0 {
             // SAFETY: MPI_STATUS_IGNORE or a valid status.
-            unsafe { write_status(status, &st) };
+            unsafe { write_status(status, s) };
+            return status_error(s, st.1);
         }
         Ok(())
     });
