@@ -7,7 +7,8 @@
  * - MPI_Probe and MPI_Iprobe naming the victim return MPI_ERR_OTHER (they used to wait
  *   forever, or say "no message");
  * - NOP: MPI_Iprobe(MPI_ANY_SOURCE) fails too; CONT: a probe for MPI_ANY_SOURCE then
- *   finds a live sender's message;
+ *   finds a live sender's message, and an MPI_Sendrecv with the victim on one side fails
+ *   but does the other side (it used to drop the send when the receive named the victim);
  * - after the recovery, probes work again (BLANK: naming the gap is MPI_ERR_RANK; REBUILD:
  *   the respawned rank's message is found).
  */
@@ -15,6 +16,9 @@
 
 #define TAG_RING 3
 #define TAG_AFTER 4
+#define TAG_NONE 99
+#define TAG_SR 5
+#define TAG_SR2 6
 
 int main(int argc, char **argv)
 {
@@ -43,7 +47,8 @@ int main(int argc, char **argv)
         ft_die();
 
     st.MPI_SOURCE = -5;
-    rc = MPI_Probe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
+    /* A tag nobody sends: only the failure ends it (the others' ring messages may come). */
+    rc = MPI_Probe(MPI_ANY_SOURCE, TAG_NONE, MPI_COMM_WORLD, &st);
     CHECK_FAILED(rc, "MPI_Probe(MPI_ANY_SOURCE) during the failure");
     if (mm == FTMPI_MSG_MODE_CONT)
         CHECK(st.MPI_SOURCE == victim, "CONT: MPI_Probe(MPI_ANY_SOURCE) reported source %d",
@@ -54,9 +59,9 @@ int main(int argc, char **argv)
                  "MPI_Iprobe(victim)");
 
     if (mm == FTMPI_MSG_MODE_NOP) {
-        CHECK_FAILED(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st),
+        CHECK_FAILED(MPI_Iprobe(MPI_ANY_SOURCE, TAG_NONE, MPI_COMM_WORLD, &flag, &st),
                      "NOP: MPI_Iprobe(MPI_ANY_SOURCE)");
-        CHECK_FAILED(MPI_Probe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &st),
+        CHECK_FAILED(MPI_Probe(MPI_ANY_SOURCE, TAG_NONE, MPI_COMM_WORLD, &st),
                      "NOP: MPI_Probe(MPI_ANY_SOURCE) again");
     } else {
         /* A ring over the survivors; the failure was reported once, so probes find it. */
@@ -73,6 +78,22 @@ int main(int argc, char **argv)
                  "CONT: MPI_Recv of the probed message");
         CHECK(v == prev, "CONT: received %d, expected %d", v, prev);
         CHECK_FAILED(MPI_Probe(victim, TAG_RING, MPI_COMM_WORLD, &st), "CONT: MPI_Probe(victim) again");
+
+        /* MPI_Sendrecv with the dead rank on one side: the other side still happens (its
+         * partner waits for it). */
+        v = -1;
+        CHECK_FAILED(MPI_Sendrecv(&rank, 1, MPI_INT, next, TAG_SR, &v, 1, MPI_INT, victim,
+                                  TAG_SR, MPI_COMM_WORLD, &st),
+                     "CONT: MPI_Sendrecv receiving from the victim");
+        CHECK_RC(MPI_Recv(&v, 1, MPI_INT, prev, TAG_SR, MPI_COMM_WORLD, &st),
+                 "CONT: MPI_Recv of the send half");
+        CHECK(v == prev, "CONT: send half of MPI_Sendrecv: %d, expected %d", v, prev);
+        CHECK_RC(MPI_Send(&rank, 1, MPI_INT, next, TAG_SR2, MPI_COMM_WORLD), "CONT: MPI_Send");
+        v = -1;
+        CHECK_FAILED(MPI_Sendrecv(&rank, 1, MPI_INT, victim, TAG_SR2, &v, 1, MPI_INT, prev,
+                                  TAG_SR2, MPI_COMM_WORLD, &st),
+                     "CONT: MPI_Sendrecv sending to the victim");
+        CHECK(v == prev, "CONT: receive half of MPI_Sendrecv: %d, expected %d", v, prev);
     }
 
 recover:

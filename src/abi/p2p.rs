@@ -458,12 +458,22 @@ pub unsafe extern "C" fn MPI_Sendrecv(
         let ci = handle::comm(comm)?;
         let (st, d) = runtime::with(|rt| {
             // SAFETY: both buffers stay valid for this blocking call.
-            let sid = unsafe { make_send(rt, sendbuf, sendcount, sendtype, dest, sendtag, ci, SendMode::Standard)? };
+            let sid = unsafe { make_send(rt, sendbuf, sendcount, sendtype, dest, sendtag, ci, SendMode::Standard) };
             // SAFETY: as above.
-            let rid = match unsafe { make_recv(rt, recvbuf, recvcount, recvtype, source, recvtag, ci) } {
-                Ok(r) => r,
-                Err(e) => {
-                    rt.reqs.remove(sid);
+            let rid = unsafe { make_recv(rt, recvbuf, recvcount, recvtype, source, recvtag, ci) };
+            // A half that fails because its peer has died (CONT) does not cancel the other:
+            // a live partner waits for it (a ring with one dead member hung).
+            let (sid, rid) = match (sid, rid) {
+                (Ok(s), Ok(r)) => (s, r),
+                (Err(e), other) | (other, Err(e)) => {
+                    if let Ok(id) = other {
+                        if rt.ft.world.any && e.class == c::MPI_ERR_OTHER {
+                            rt.start(id)?;
+                            rt.wait(id)?;
+                        } else {
+                            rt.reqs.remove(id);
+                        }
+                    }
                     return Err(e);
                 }
             };

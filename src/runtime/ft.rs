@@ -426,6 +426,47 @@ impl Runtime {
         }
     }
 
+    /// `MPI_Start` of a persistent request after a failure: the checks its creation
+    /// passed, again (it may name a rank that has died since, or its communicator may have
+    /// failed or been recovered). Returns true when it completed the request at once: the
+    /// CONT report of a failure to an `MPI_ANY_SOURCE` receive.
+    pub fn ft_start_gate(&mut self, rid: u32) -> Result<bool> {
+        let Some(req) = self.reqs.get(rid) else { return Ok(false) };
+        if !req.persistent {
+            return Ok(false);
+        }
+        let (world, ctx, is_recv) = match &req.body {
+            Body::Send(s) => (Some(s.dest), s.context, false),
+            Body::Recv(r) => (r.pattern.src, r.pattern.context, true),
+            Body::Null => return Ok(false),
+        };
+        let cm = self.comm(req.comm)?;
+        let half = if ctx == cm.p2p_ctx() {
+            Half::P2p
+        } else if ctx == cm.coll_ctx() {
+            Half::Coll
+        } else {
+            // Messages of an earlier epoch never match: it would wait forever.
+            return Err(failure(
+                "this persistent request was made before its communicator was recovered; make it again on the recovered communicator",
+            ));
+        };
+        let peer = match world {
+            Some(w) => Some(cm.group_for(half).rank_of(w).ok_or_else(|| failure(format!("world rank {w} is no longer a member of the communicator")))?),
+            None => None,
+        };
+        let comm = req.comm;
+        let Some(dead) = self.ft_gate(comm, peer, half, is_recv)? else { return Ok(false) };
+        let detail = self.ft_report_text(comm, dead);
+        if let Some(r) = self.reqs.get_mut(rid) {
+            r.active = true;
+            r.done = true;
+            r.status = Status { source: dead as i32, error: c::MPI_ERR_OTHER, ..Status::empty() };
+            r.error_detail = Some(detail);
+        }
+        Ok(true)
+    }
+
     /// What a failure makes of `MPI_Probe`/`MPI_Iprobe` on `comm` (`src` a rank or
     /// `MPI_ANY_SOURCE`): the checks of a receive, so a probe never waits for a dead sender,
     /// and under CONT a probe for `MPI_ANY_SOURCE` takes the report of a failure, like a

@@ -132,6 +132,9 @@ impl Runtime {
 
     /// Starts a request made by `new_send`/`new_recv` (or restarts a persistent one).
     pub fn start(&mut self, rid: u32) -> Result<()> {
+        if self.ft.world.any && self.ft_start_gate(rid)? {
+            return Ok(());
+        }
         let req = self.reqs.get_mut(rid).ok_or_else(|| MpiError::new(c::MPI_ERR_REQUEST, "Invalid request"))?;
         req.active = true;
         if !matches!(req.body, Body::Null) {
