@@ -458,12 +458,22 @@ pub unsafe extern "C" fn MPI_Sendrecv(
         let ci = handle::comm(comm)?;
         let (st, d) = runtime::with(|rt| {
             // SAFETY: both buffers stay valid for this blocking call.
-            let sid = unsafe { make_send(rt, sendbuf, sendcount, sendtype, dest, sendtag, ci, SendMode::Standard)? };
+            let sid = unsafe { make_send(rt, sendbuf, sendcount, sendtype, dest, sendtag, ci, SendMode::Standard) };
             // SAFETY: as above.
-            let rid = match unsafe { make_recv(rt, recvbuf, recvcount, recvtype, source, recvtag, ci) } {
-                Ok(r) => r,
-                Err(e) => {
-                    rt.reqs.remove(sid);
+            let rid = unsafe { make_recv(rt, recvbuf, recvcount, recvtype, source, recvtag, ci) };
+            // A half that fails because its peer has died (CONT) does not cancel the other:
+            // a live partner waits for it (a ring with one dead member hung).
+            let (sid, rid) = match (sid, rid) {
+                (Ok(s), Ok(r)) => (s, r),
+                (Err(e), other) | (other, Err(e)) => {
+                    if let Ok(id) = other {
+                        if rt.ft.world.any && e.class == c::MPI_ERR_OTHER {
+                            rt.start(id)?;
+                            rt.wait(id)?;
+                        } else {
+                            rt.reqs.remove(id);
+                        }
+                    }
                     return Err(e);
                 }
             };
@@ -970,18 +980,21 @@ pub unsafe extern "C" fn MPI_Probe(source: c_int, tag: c_int, comm: MPI_Comm, st
         let st = runtime::with(|rt| {
             probe_args(rt, ci, source, tag)?;
             if source == c::MPI_PROC_NULL {
-                return Ok(Status::proc_null());
+                return Ok((Status::proc_null(), None));
             }
-            let peer = (source != c::MPI_ANY_SOURCE).then_some(source as u32);
-            rt.ft_probe(ci, peer)?;
-            // A failure that makes the message impossible ends the wait too.
-            rt.wait_until(|rt| rt.probe_unexpected(ci, source, tag).ok().flatten().is_some() || rt.ft_probe_blocked(ci, peer))?;
-            rt.ft_probe(ci, peer)?;
-            Ok(rt.probe_unexpected(ci, source, tag)?.expect("found above"))
+            loop {
+                if let Some((st, d)) = rt.probe_gate(ci, source)? {
+                    return Ok((st, Some(d)));
+                }
+                if let Some(st) = rt.probe_unexpected(ci, source, tag)? {
+                    return Ok((st, None));
+                }
+                rt.wait_until(|rt| rt.probe_unexpected(ci, source, tag).ok().flatten().is_some() || rt.probe_ends(ci, source))?;
+            }
         })?;
         // SAFETY: MPI_STATUS_IGNORE or a valid status.
-        unsafe { write_status(status, &st) };
-        Ok(())
+        unsafe { write_status(status, &st.0) };
+        status_error(&st.0, st.1)
     });
     dispatch(comm, code)
 }
@@ -995,20 +1008,26 @@ pub unsafe extern "C" fn MPI_Iprobe(source: c_int, tag: c_int, comm: MPI_Comm, f
         let st = runtime::with(|rt| {
             probe_args(rt, ci, source, tag)?;
             if source == c::MPI_PROC_NULL {
-                return Ok(Some(Status::proc_null()));
+                return Ok((Some(Status::proc_null()), None));
             }
-            rt.ft_probe(ci, (source != c::MPI_ANY_SOURCE).then_some(source as u32))?;
+            if let Some((st, d)) = rt.probe_gate(ci, source)? {
+                return Ok((Some(st), Some(d)));
+            }
             if let Some(s) = rt.probe_unexpected(ci, source, tag)? {
-                return Ok(Some(s));
+                return Ok((Some(s), None));
             }
             rt.progress()?;
-            rt.probe_unexpected(ci, source, tag)
+            if let Some((st, d)) = rt.probe_gate(ci, source)? {
+                return Ok((Some(st), Some(d)));
+            }
+            Ok((rt.probe_unexpected(ci, source, tag)?, None))
         })?;
         // SAFETY: checked non-NULL.
-        unsafe { *flag = st.is_some() as c_int };
-        if let Some(st) = st {
+        unsafe { *flag = st.0.is_some() as c_int };
+        if let Some(s) = &st.0 {
             // SAFETY: MPI_STATUS_IGNORE or a valid status.
-            unsafe { write_status(status, &st) };
+            unsafe { write_status(status, s) };
+            return status_error(s, st.1);
         }
         Ok(())
     });

@@ -88,6 +88,14 @@ impl<R: Copy + PartialEq, U> Matching<R, U> {
         self.by_context.get(&pat.context)?.unexpected.iter().find(|(e, _)| pat.matches(e))
     }
 
+    /// Drops the unexpected messages `drop` picks, on every context (those of a sender
+    /// that died before they could be read).
+    pub fn drop_unexpected(&mut self, mut drop: impl FnMut(&Envelope, &U) -> bool) {
+        for q in self.by_context.values_mut() {
+            q.unexpected.retain(|(e, u)| !drop(e, u));
+        }
+    }
+
     /// Removes a posted receive (cancel). True if it was still posted.
     pub fn unpost(&mut self, context: u32, req: R) -> bool {
         if let Some(q) = self.by_context.get_mut(&context) {

@@ -234,6 +234,9 @@ impl Runtime {
             }
         }
         self.shm.forget_peer(world);
+        // Its rendezvous messages not yet matched can never be read now: they were never
+        // sent, as far as a receiver can tell (eager ones, whole here, stay deliverable).
+        self.matching.drop_unexpected(|e, u| e.src == world && matches!(u, super::Unexpected::Rts { .. }));
         let dropped = self.pending[world as usize].len();
         self.pending[world as usize].clear();
         self.npending -= dropped;
@@ -307,6 +310,10 @@ impl Runtime {
             let coll_ctx = cm.coll_ctx();
             let (peer, ctx) = match &req.body {
                 Body::Send(s) => (Some(s.dest), s.context),
+                // An MPI_ANY_SOURCE receive that matched a rendezvous is bound to its sender.
+                Body::Recv(r) if r.pattern.src.is_none() && matches!(r.stage, RecvStage::Streaming { .. }) => {
+                    (r.group.members.get(req.status.source as usize).copied(), r.pattern.context)
+                }
                 Body::Recv(r) => (r.pattern.src, r.pattern.context),
                 Body::Null => continue,
             };
@@ -333,6 +340,22 @@ impl Runtime {
             let detail = format!("rank {dead} of {} {what}", if cm.name.is_empty() { "the communicator" } else { &cm.name });
             self.comms.get_mut(ci).expect("live").ft.unreported.remove(0);
             self.fail_request(rid, detail, Some(dead as i32));
+        }
+    }
+
+    /// A receive whose sender, world rank `world`, is known to be dead.
+    pub(super) fn fail_recv_from_dead(&mut self, rid: u32, world: u32) {
+        let why = self.ft.world.dead.get(world as usize).copied().flatten().map(|c| c.describe()).unwrap_or_else(|| "failed".into());
+        self.fail_request(rid, format!("world rank {world} {why} while its message was being read"), None);
+    }
+
+    /// A frame for `dest`, which is dead: nothing reads it any more. Control frames (answers
+    /// to what it sent before it died) are dropped; an operation of this rank fails.
+    pub(super) fn frame_to_dead(&mut self, dest: u32, on_sent: super::OnSent) {
+        use super::OnSent;
+        if let OnSent::Complete(rid) | OnSent::AwaitAck(rid) | OnSent::AwaitPull(rid) = on_sent {
+            let why = self.ft.world.dead.get(dest as usize).copied().flatten().map(|c| c.describe()).unwrap_or_else(|| "failed".into());
+            self.fail_request(rid, format!("world rank {dest} {why}"), None);
         }
     }
 
@@ -370,6 +393,17 @@ impl Runtime {
     /// flag. `peer` is the rank named (or `None` for `MPI_ANY_SOURCE`). Returns the failure to
     /// report to an `MPI_ANY_SOURCE` receive under CONT, as `Ok(Some(rank))`.
     pub fn ft_gate(&mut self, comm: u32, peer: Option<u32>, half: Half, is_recv: bool) -> Result<Option<u32>> {
+        let report = self.ft_check(comm, peer, half, is_recv)?;
+        if report.is_some()
+            && let Some(cm) = self.comms.get_mut(comm)
+        {
+            cm.ft.unreported.remove(0);
+        }
+        Ok(report)
+    }
+
+    /// [`Runtime::ft_gate`] without its effect: the CONT report it returns stays pending.
+    pub fn ft_check(&self, comm: u32, peer: Option<u32>, half: Half, is_recv: bool) -> Result<Option<u32>> {
         if !self.ft.world.any {
             return Ok(None);
         }
@@ -414,42 +448,70 @@ impl Runtime {
                 let why = self.ft.world.dead[w as usize].map(|c| c.describe()).unwrap_or_default();
                 Err(failure(format!("rank {p} of {name} {why}")))
             }
-            None if is_recv && !cm.ft.unreported.is_empty() => {
-                let cm = self.comms.get_mut(comm).expect("checked");
-                Ok(Some(cm.ft.unreported.remove(0)))
-            }
+            None if is_recv && !cm.ft.unreported.is_empty() => Ok(Some(cm.ft.unreported[0])),
             _ => Ok(None),
         }
     }
 
-    /// `MPI_Probe`/`MPI_Iprobe` after a failure: the checks of a receive; a failure that an
-    /// `MPI_ANY_SOURCE` probe reports (CONT) counts as that failure's report.
-    pub fn ft_probe(&mut self, comm: u32, peer: Option<u32>) -> Result<()> {
-        if !self.ft.world.any {
-            return Ok(());
+    /// `MPI_Start` of a persistent request after a failure: the checks its creation
+    /// passed, again (it may name a rank that has died since, or its communicator may have
+    /// failed or been recovered). Returns true when it completed the request at once: the
+    /// CONT report of a failure to an `MPI_ANY_SOURCE` receive.
+    pub fn ft_start_gate(&mut self, rid: u32) -> Result<bool> {
+        let Some(req) = self.reqs.get(rid) else { return Ok(false) };
+        if !req.persistent {
+            return Ok(false);
         }
-        match self.ft_gate(comm, peer, Half::P2p, true)? {
-            Some(dead) => Err(failure(self.ft_report_text(comm, dead))),
-            None => Ok(()),
+        let (world, ctx, is_recv) = match &req.body {
+            Body::Send(s) => (Some(s.dest), s.context, false),
+            Body::Recv(r) => (r.pattern.src, r.pattern.context, true),
+            Body::Null => return Ok(false),
+        };
+        let cm = self.comm(req.comm)?;
+        let half = if ctx == cm.p2p_ctx() {
+            Half::P2p
+        } else if ctx == cm.coll_ctx() {
+            Half::Coll
+        } else {
+            // Messages of an earlier epoch never match: it would wait forever.
+            return Err(failure(
+                "this persistent request was made before its communicator was recovered; make it again on the recovered communicator",
+            ));
+        };
+        let peer = match world {
+            Some(w) => Some(cm.group_for(half).rank_of(w).ok_or_else(|| failure(format!("world rank {w} is no longer a member of the communicator")))?),
+            None => None,
+        };
+        let comm = req.comm;
+        let Some(dead) = self.ft_gate(comm, peer, half, is_recv)? else { return Ok(false) };
+        let detail = self.ft_report_text(comm, dead);
+        if let Some(r) = self.reqs.get_mut(rid) {
+            r.active = true;
+            r.done = true;
+            r.status = Status { source: dead as i32, error: c::MPI_ERR_OTHER, ..Status::empty() };
+            r.error_detail = Some(detail);
         }
+        Ok(true)
     }
 
-    /// True when a probe on `comm` for `peer` can no longer succeed (the wait ends and
-    /// `ft_probe` says why).
-    pub fn ft_probe_blocked(&self, comm: u32, peer: Option<u32>) -> bool {
-        if !self.ft.world.any {
-            return false;
-        }
-        let Some(cm) = self.comms.get(comm) else { return true };
-        if cm.ft.state != CommState::Detected {
-            return peer.is_some_and(|p| cm.ft.is_gap(p) || cm.peer_group().members.get(p as usize).is_some_and(|&w| self.ft.world.is_dead(w)));
-        }
-        match (cm.ft.msg_mode, peer) {
-            _ if cm.ft.revoked => true,
-            (MsgMode::Nop, _) => true,
-            (MsgMode::Cont, Some(p)) => cm.peer_group().members.get(p as usize).is_some_and(|&w| self.ft.world.is_dead(w)),
-            (MsgMode::Cont, None) => !cm.ft.unreported.is_empty(),
-        }
+    /// What a failure makes of `MPI_Probe`/`MPI_Iprobe` on `comm` (`src` a rank or
+    /// `MPI_ANY_SOURCE`): the checks of a receive, so a probe never waits for a dead sender,
+    /// and under CONT a probe for `MPI_ANY_SOURCE` takes the report of a failure, like a
+    /// receive would (the loop "probe, then receive what it found" then learns of each
+    /// failure once). `Ok(Some)` is that report: an error status naming the dead rank.
+    pub fn probe_gate(&mut self, comm: u32, src: i32) -> Result<Option<(Status, String)>> {
+        let peer = (src != c::MPI_ANY_SOURCE).then_some(src as u32);
+        Ok(self.ft_gate(comm, peer, Half::P2p, true)?.map(|dead| {
+            let st = Status { source: dead as i32, error: c::MPI_ERR_OTHER, ..Status::empty() };
+            (st, self.ft_report_text(comm, dead))
+        }))
+    }
+
+    /// True when [`Runtime::probe_gate`] would end a probe now: what a blocked probe waits
+    /// for besides a message.
+    pub fn probe_ends(&self, comm: u32, src: i32) -> bool {
+        let peer = (src != c::MPI_ANY_SOURCE).then_some(src as u32);
+        self.ft.world.any && !matches!(self.ft_check(comm, peer, Half::P2p, true), Ok(None))
     }
 
     /// The text for a CONT report to an `MPI_ANY_SOURCE` receive.

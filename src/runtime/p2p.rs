@@ -132,6 +132,9 @@ impl Runtime {
 
     /// Starts a request made by `new_send`/`new_recv` (or restarts a persistent one).
     pub fn start(&mut self, rid: u32) -> Result<()> {
+        if self.ft.world.any && self.ft_start_gate(rid)? {
+            return Ok(());
+        }
         let req = self.reqs.get_mut(rid).ok_or_else(|| MpiError::new(c::MPI_ERR_REQUEST, "Invalid request"))?;
         req.active = true;
         if !matches!(req.body, Body::Null) {
@@ -247,6 +250,11 @@ impl Runtime {
     /// Sends a frame now if the peer's ring has room and nothing is queued before it, else
     /// queues it (per-destination FIFO keeps the non-overtaking order).
     pub(super) fn send_frame(&mut self, dest: u32, h: Header, payload_from: Option<u32>, on_sent: OnSent) -> Result<()> {
+        if self.ft.world.any && self.ft.world.is_dead(dest) {
+            // Queued, it would wait forever (and hold up MPI_Finalize).
+            self.frame_to_dead(dest, on_sent);
+            return Ok(());
+        }
         if self.pending[dest as usize].is_empty() && self.try_push(dest, &h, payload_from)? {
             self.after_sent(on_sent);
             return Ok(());
@@ -404,6 +412,10 @@ impl Runtime {
                 Err(e) if matches!(e.raw_os_error(), Some(libc::EPERM) | Some(libc::ENOSYS) | Some(libc::EACCES)) => {
                     // Not permitted here (ptrace rules, seccomp): stream through the rings.
                     self.cma_ok = false;
+                }
+                Err(e) if e.raw_os_error() == Some(libc::ESRCH) && self.ft.world.is_dead(env.src) => {
+                    self.fail_recv_from_dead(rid, env.src);
+                    return Ok(());
                 }
                 Err(e) if e.raw_os_error() == Some(libc::ESRCH) => {
                     // The sender is gone: mpirun confirms it, and the failure event then

@@ -248,6 +248,16 @@ impl Runtime {
         Ok(blocks.into_iter().enumerate().filter(|(r, _)| !c.ft.is_gap(*r as u32)).map(|(_, b)| b).collect())
     }
 
+    /// The live ranks' blocks, from one block per rank (the v-forms' arguments) or from
+    /// blocks already cut to the live ranks (gather, scatter and allgather on gaps).
+    fn blocks_of_live(&self, comm: u32, blocks: Vec<UserBuf>) -> Result<Vec<UserBuf>> {
+        if self.has_gaps(comm) && blocks.len() == self.comm(comm)?.size() as usize {
+            self.live_blocks(comm, blocks)
+        } else {
+            Ok(blocks)
+        }
+    }
+
     /// A buffer of one `block` per rank of `comm`, cut into the live ranks' blocks.
     fn split_live(&self, comm: u32, buf: Option<&UserBuf>, block: usize) -> Result<Vec<UserBuf>> {
         let Some(buf) = buf.filter(|b| !b.is_empty() || block == 0) else { return Ok(Vec::new()) };
@@ -370,7 +380,7 @@ impl Runtime {
     /// region `1 + i` the root's block for member `i` (only at the root).
     pub fn gatherv(&mut self, comm: u32, send: Option<UserBuf>, blocks: Vec<UserBuf>, root: u32) -> Result<()> {
         let root = self.vroot(comm, root)?;
-        let blocks = self.live_blocks(comm, blocks)?;
+        let blocks = self.blocks_of_live(comm, blocks)?;
         let in_place = send.is_none();
         let mut regs = vec![send.unwrap_or_else(UserBuf::empty)];
         regs.extend(blocks);
@@ -402,7 +412,7 @@ impl Runtime {
     /// member `i`.
     pub fn scatterv(&mut self, comm: u32, recv: Option<UserBuf>, blocks: Vec<UserBuf>, root: u32) -> Result<()> {
         let root = self.vroot(comm, root)?;
-        let blocks = self.live_blocks(comm, blocks)?;
+        let blocks = self.blocks_of_live(comm, blocks)?;
         let in_place = recv.is_none();
         let mut regs = vec![recv.unwrap_or_else(UserBuf::empty)];
         regs.extend(blocks);
@@ -436,7 +446,7 @@ impl Runtime {
     /// MPI_Allgatherv: region 0 is the send buffer (`None` for MPI_IN_PLACE), region `1 + i`
     /// the block of member `i`.
     pub fn allgatherv(&mut self, comm: u32, send: Option<UserBuf>, blocks: Vec<UserBuf>) -> Result<()> {
-        let blocks = if self.has_gaps(comm) && blocks.len() == self.comm(comm)?.size() as usize { self.live_blocks(comm, blocks)? } else { blocks };
+        let blocks = self.blocks_of_live(comm, blocks)?;
         let in_place = send.is_none();
         let mut regs = vec![send.unwrap_or_else(UserBuf::empty)];
         regs.extend(blocks);
