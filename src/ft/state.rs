@@ -150,8 +150,9 @@ pub struct CommFt {
     pub coll_strict: bool,
     /// Collectives since the last recovery (names strict-mode agreements).
     pub coll_seq: u32,
-    /// Another member has started a recovery: every operation fails until this one joins.
-    pub revoked: bool,
+    /// World ranks that have joined a recovery of this communicator that this process has
+    /// not joined yet: operations waiting on them fail.
+    pub recovering: Vec<u32>,
     pub attrs: Box<AttrValues>,
 }
 
@@ -167,7 +168,7 @@ impl CommFt {
             unreported: Vec::new(),
             coll_strict,
             coll_seq: 0,
-            revoked: false,
+            recovering: Vec::new(),
             attrs: Box::default(),
         };
         ft.attrs.com_failed = vec![0; extent as usize];
@@ -222,7 +223,7 @@ impl CommFt {
         self.gaps = if gaps.iter().any(|&g| g) { gaps } else { Vec::new() };
         self.unreported.clear();
         self.coll_seq = 0;
-        self.revoked = false;
+        self.recovering.clear();
         let a = &mut self.attrs;
         a.com_num_failed = 0;
         a.list_num_failed = 0;

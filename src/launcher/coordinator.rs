@@ -849,13 +849,16 @@ impl Coordinator {
             return;
         }
         let incarnation = self.ranks[rank as usize].incarnation;
-        if mode != proto::MODE_AGREE && !self.agreements.contains_key(&key) {
+        let first_join = self.agreements.get(&key).is_none_or(|a| !a.joined.contains_key(&rank));
+        if mode != proto::MODE_AGREE && first_join {
             // The other members may be waiting on this one in an operation on the same
-            // communicator: tell them to give up and join the recovery.
-            let frame = Arc::new(proto::encode(&Msg::Revoke { context: key.0 }));
+            // communicator, which it will not answer before the recovery: tell them.
+            let joined: Vec<u32> = self.agreements.get(&key).map(|a| a.joined.keys().copied().collect()).unwrap_or_default();
+            let frame = Arc::new(proto::encode(&Msg::Revoke { context: key.0, rank }));
             for &m in &members {
                 let r = &self.ranks[m as usize];
                 if m != rank
+                    && !joined.contains(&m)
                     && r.in_job()
                     && let Some(conn) = r.conn
                 {
@@ -2087,16 +2090,20 @@ mod tests {
     }
 
     #[test]
-    fn the_first_join_tells_the_other_members_to_give_up_and_join() {
+    fn each_join_tells_the_members_still_out_whom_not_to_wait_for() {
         let mut job = Job::ft(3, SHRINK);
         let all = [0, 1, 2];
         job.send(101, recover(4, 1, SHRINK, &all, &[3]));
         let a = job.take_all();
-        assert_eq!(sent_all(&a, 100), [Msg::Revoke { context: 4 }]);
-        assert_eq!(sent_all(&a, 102), [Msg::Revoke { context: 4 }]);
-        assert!(sent_all(&a, 101).is_empty(), "not to the member that started it");
+        assert_eq!(sent_all(&a, 100), [Msg::Revoke { context: 4, rank: 1 }]);
+        assert_eq!(sent_all(&a, 102), [Msg::Revoke { context: 4, rank: 1 }]);
+        assert!(sent_all(&a, 101).is_empty(), "not to the member that joined");
         job.send(100, recover(4, 1, SHRINK, &all, &[3]));
-        assert!(sent_all(&job.take_all(), 102).is_empty(), "only once per agreement");
+        let a = job.take_all();
+        assert_eq!(sent_all(&a, 102), [Msg::Revoke { context: 4, rank: 0 }]);
+        assert!(sent_all(&a, 101).is_empty(), "not to members that joined already");
+        job.send(100, recover(4, 1, SHRINK, &all, &[3]));
+        assert!(sent_all(&job.take_all(), 102).is_empty(), "once per member");
     }
 
     #[test]

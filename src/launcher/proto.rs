@@ -26,7 +26,7 @@
 //! | 8    | `Recovered`   | mpirun → rank   | context u32, round u32, ok u8 (0 or 1), failed (as members), dup_context u32, rejoined (u32 count ≤ [`MAX_TABLE`], then rank u32, incarnation u32, pid u32, endpoint blob), message blob (UTF-8, ≤ [`MAX_MESSAGE`]) |
 //! | 9    | `Mode`        | rank → mpirun   | comm_mode u8 (0..=3), msg_mode u8 (0..=1) |
 //! | 10   | `Suspect`     | rank → mpirun   | rank u32, incarnation u32 |
-//! | 11   | `Revoke`      | mpirun → rank   | context u32 |
+//! | 11   | `Revoke`      | mpirun → rank   | context u32, rank u32 |
 //!
 //! Everything read from a socket is untrusted: [`decode`] and [`read_msg`] check every length
 //! against the limits before allocating, and return a [`ProtoError`] instead of panicking.
@@ -164,10 +164,10 @@ pub enum Msg {
     /// rank -> mpirun: the transport saw `rank` (in `incarnation`) vanish; mpirun kills it
     /// if it still runs, and the death then becomes a normal `Failure` event.
     Suspect { rank: u32, incarnation: u32 },
-    /// mpirun -> rank: a member started to recover the communicator with this context, so
-    /// operations on it that wait for that member can never complete: they fail, and the
-    /// rank joins the recovery (sent to the members that have not joined yet).
-    Revoke { context: u32 },
+    /// mpirun -> rank: member `rank` (a world rank) has joined the recovery of the
+    /// communicator with this context, so operations on it that wait for that member can
+    /// never complete: they fail (sent to the members that have not joined yet).
+    Revoke { context: u32, rank: u32 },
 }
 
 impl Msg {
@@ -371,9 +371,10 @@ pub fn encode(msg: &Msg) -> Vec<u8> {
             put_u32(&mut frame, *rank);
             put_u32(&mut frame, *incarnation);
         }
-        Msg::Revoke { context } => {
+        Msg::Revoke { context, rank } => {
             frame.push(KIND_REVOKE);
             put_u32(&mut frame, *context);
+            put_u32(&mut frame, *rank);
         }
     }
     let body_len = len_u32(frame.len() - 4);
@@ -506,7 +507,10 @@ pub fn decode(body: &[u8]) -> Result<Msg, ProtoError> {
             rank: r.u32()?,
             incarnation: r.u32()?,
         },
-        _ => Msg::Revoke { context: r.u32()? },
+        _ => Msg::Revoke {
+            context: r.u32()?,
+            rank: r.u32()?,
+        },
     };
     if !r.rest.is_empty() {
         return Err(ProtoError::TrailingBytes {
@@ -769,7 +773,7 @@ mod tests {
                 rank: 5,
                 incarnation: 2,
             },
-            Msg::Revoke { context: 7 },
+            Msg::Revoke { context: 7, rank: 3 },
         ]
     }
 

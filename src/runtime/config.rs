@@ -6,7 +6,9 @@ use std::env;
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `FTMPI_SHM_RING_BYTES`: bytes of each inbound ring (power of two, at least 16 KiB).
-    /// Default 128 KiB.
+    /// Default 128 KiB up to 16 ranks on the host; beyond, 2 MiB divided among the senders
+    /// (at least 16 KiB), so a rank's segment stays near 2 MiB and the host's shared memory
+    /// grows linearly with the ranks instead of with their square.
     pub ring_bytes: usize,
     /// `FTMPI_EAGER_LIMIT`: largest message sent eagerly through the ring; larger ones use
     /// rendezvous. Capped at a quarter of the ring. Default 16 KiB.
@@ -36,7 +38,7 @@ impl Config {
         let crowded = local_ranks > cores;
         let ring_bytes = var::<usize>("FTMPI_SHM_RING_BYTES")
             .filter(|v| v.is_power_of_two() && *v >= 16 * 1024)
-            .unwrap_or(128 * 1024);
+            .unwrap_or_else(|| default_ring_bytes(local_ranks));
         let eager_limit = var::<usize>("FTMPI_EAGER_LIMIT").unwrap_or(16 * 1024).min(ring_bytes / 4);
         Config {
             ring_bytes,
@@ -45,6 +47,37 @@ impl Config {
             spin: var("FTMPI_SPIN_COUNT").unwrap_or(if crowded { 50 } else { 2000 }),
             yields: var("FTMPI_YIELD_COUNT").unwrap_or(if crowded { 4 } else { 100 }),
             coll: crate::runtime::coll::select::CollTuning::from_env(),
+        }
+    }
+}
+
+/// The default ring size for `local_ranks` ranks sharing the host (every rank computes the
+/// same, so segments match).
+pub fn default_ring_bytes(local_ranks: usize) -> usize {
+    const BUDGET: usize = 2 << 20;
+    if local_ranks <= 16 {
+        return 128 * 1024;
+    }
+    let per = (BUDGET / local_ranks).max(16 * 1024);
+    // The largest power of two that fits.
+    1usize << (usize::BITS - 1 - per.leading_zeros())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_ring_bytes;
+
+    #[test]
+    fn rings_shrink_beyond_sixteen_ranks_so_a_segment_stays_near_two_mib() {
+        assert_eq!(default_ring_bytes(1), 128 << 10);
+        assert_eq!(default_ring_bytes(16), 128 << 10);
+        assert_eq!(default_ring_bytes(17), 64 << 10);
+        assert_eq!(default_ring_bytes(32), 64 << 10);
+        assert_eq!(default_ring_bytes(64), 32 << 10);
+        assert_eq!(default_ring_bytes(200), 16 << 10);
+        for n in [17, 33, 64, 100, 1000] {
+            assert!(default_ring_bytes(n).is_power_of_two());
+            assert!(n * default_ring_bytes(n) <= (2 << 20).max(n * (16 << 10)));
         }
     }
 }

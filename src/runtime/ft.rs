@@ -185,7 +185,7 @@ impl Runtime {
                     }
                 }
                 Msg::FinalizeAck => self.ft.finalize_ack = true,
-                Msg::Revoke { context } => self.on_revoke(context),
+                Msg::Revoke { context, rank } => self.on_revoke(context, rank),
                 other => eprintln!("ftmpi: rank {}: unexpected {} message from mpirun ignored", self.info.rank, other.name()),
             }
         }
@@ -271,28 +271,49 @@ impl Runtime {
         self.fail_requests(world, &what);
     }
 
-    /// Another member started recovering the communicator with `context`: what waits on
-    /// it now fails, and so does everything until this rank recovers it too.
-    fn on_revoke(&mut self, context: u32) {
+    /// World rank `world` joined a recovery of the communicator with `context` that this
+    /// process has not joined yet: what waits on that member fails (it answers nothing
+    /// before the recovery), and so do collectives, which need it.
+    fn on_revoke(&mut self, context: u32, world: u32) {
         let Some(ci) = self.comms.ids().into_iter().find(|&i| self.comms.get(i).is_some_and(|c| c.id == context && !c.is_inter()))
         else {
             return;
         };
         let cm = self.comms.get_mut(ci).expect("found");
-        if cm.ft.state == CommState::Recover {
+        if cm.ft.state == CommState::Recover || cm.group.rank_of(world).is_none() {
             return;
         }
-        cm.ft.revoked = true;
+        if !cm.ft.recovering.contains(&world) {
+            cm.ft.recovering.push(world);
+        }
+        // What it sent before it joined is in its ring already: deliver that first.
+        while let Some(f) = self.shm.poll_frame_from(world) {
+            match f {
+                Ok(f) => {
+                    let _ = self.handle_frame(f);
+                }
+                Err(_) => break,
+            }
+        }
+        let Some(cm) = self.comms.get_mut(ci) else { return };
         cm.ft.state = CommState::Detected;
         cm.ft.sync_attrs();
         self.ft.world.any = true;
+        let coll_ctx = cm.coll_ctx();
+        let rank = cm.group.rank_of(world).unwrap_or(0);
         let name = if cm.name.is_empty() { "the communicator".to_string() } else { cm.name.clone() };
         for rid in self.reqs.ids() {
-            if let Some(r) = self.reqs.get(rid)
-                && !r.done
-                && r.comm == ci
-            {
-                self.fail_request(rid, format!("another member is recovering {name}; recover it with MPI_Comm_dup"), None);
+            let Some(r) = self.reqs.get(rid) else { continue };
+            if r.done || r.comm != ci {
+                continue;
+            }
+            let hit = match &r.body {
+                Body::Send(s) => s.dest == world || s.context == coll_ctx,
+                Body::Recv(q) => q.pattern.src == Some(world) || q.pattern.context == coll_ctx,
+                Body::Null => false,
+            };
+            if hit {
+                self.fail_request(rid, format!("rank {rank} of {name} is recovering it; recover it with MPI_Comm_dup"), None);
             }
         }
     }
@@ -435,13 +456,20 @@ impl Runtime {
             v.dedup();
             v.join(", ")
         };
-        if cm.ft.msg_mode == MsgMode::Nop || half != Half::P2p || cm.ft.revoked {
+        if cm.ft.msg_mode == MsgMode::Nop || half != Half::P2p {
             return Err(failure(format!(
                 "{name} has failed members (rank {}); communication on it fails until it is recovered with MPI_Comm_dup",
                 failed()
             )));
         }
         let dead_peer = |p: u32| cm.peer_group().members.get(p as usize).is_some_and(|&w| self.ft.world.is_dead(w));
+        // Receives from such a member still take what it sent before (see `new_recv`).
+        if let Some(p) = peer
+            && !is_recv
+            && cm.peer_group().members.get(p as usize).is_some_and(|w| cm.ft.recovering.contains(w))
+        {
+            return Err(failure(format!("rank {p} of {name} is recovering it; recover it with MPI_Comm_dup")));
+        }
         match peer {
             Some(p) if dead_peer(p) => {
                 let w = cm.peer_group().world(p);

@@ -126,6 +126,18 @@ impl Runtime {
             src: if src == c::MPI_ANY_SOURCE { None } else { Some(group.world(src as u32)) },
             tag: if tag == c::MPI_ANY_TAG { None } else { Some(tag) },
         };
+        if self.ft.world.any
+            && let Some(w) = pattern.src
+            && cm.ft.recovering.contains(&w)
+            && self.matching.peek(&pattern).is_none()
+        {
+            // The sender is in a recovery of this communicator: what it sent before is
+            // still received, nothing more will come.
+            return Err(MpiError::other(format!(
+                "rank {src} of {} is recovering it; recover it with MPI_Comm_dup",
+                if cm.name.is_empty() { "the communicator" } else { &cm.name }
+            )));
+        }
         let r = RecvState { pattern, group, buf, stage: RecvStage::Idle };
         Ok(self.reqs.insert(Request::new(Body::Recv(r), comm)))
     }
