@@ -722,10 +722,12 @@ impl Runtime {
                 break None;
             }
         };
+        // The agreement alone decides: a failure this process learned of meanwhile may have
+        // come after every member had finished the collective.
         let all_ok = match agreed {
             Some(a) => a.ok && a.dup_context == 1,
             None => false,
-        } && self.comm(ci).is_ok_and(|c| c.ft.state != CommState::Detected);
+        };
         match r {
             Ok(_) if !all_ok => Err(failure(
                 "a member of the communicator failed during this collective (strict mode: every live member reports it)",
