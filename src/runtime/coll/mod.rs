@@ -200,8 +200,8 @@ pub struct Buffers {
     pub recv: Option<UserBuf>,
 }
 
-fn regions(b: Buffers) -> Vec<UserBuf> {
-    vec![b.send.unwrap_or_else(UserBuf::empty), b.recv.unwrap_or_else(UserBuf::empty)]
+fn regions(b: Buffers) -> [UserBuf; 2] {
+    [b.send.unwrap_or_else(UserBuf::empty), b.recv.unwrap_or_else(UserBuf::empty)]
 }
 
 /// Region numbers for the two-buffer collectives.
@@ -307,7 +307,7 @@ impl Runtime {
         let (p, _) = self.coll_shape(comm)?;
         let n = buf.len();
         let algo = self.config.coll.choose(Coll::Bcast, p, n, true);
-        let mut net = RtNet::new(self, comm, TAG_BCAST, vec![buf])?;
+        let mut net = RtNet::new(self, comm, TAG_BCAST, buf)?;
         match algo {
             Algo::ScatterRing => bcast_scatter_ring::run(&mut net, root, 0, n)?,
             _ => bcast_binomial::run(&mut net, root, 0, n)?,
