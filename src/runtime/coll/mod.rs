@@ -7,7 +7,8 @@
 //! members. Traffic goes on the communicator's collective context with a tag per collective,
 //! so it never matches user messages. Receives are posted before the matching sends and both
 //! are waited for together, so no member blocks on a send its peer can only receive after
-//! sending.
+//! sending; only a send that has already left (a short message into a ring with room) is
+//! followed by a receive that waits without a request.
 //!
 //! Reductions see packed bytes and a [`Reduction`]: the operation, whether it commutes, and
 //! the bytes per element (segments are cut at element boundaries). Algorithms that combine

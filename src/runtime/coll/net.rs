@@ -7,7 +7,8 @@
 //! entry point (for most collectives region 0 is the send buffer and region 1 the receive
 //! buffer); a send or receive names a range of packed bytes in a region, so data moves
 //! straight between user buffers, whatever their datatype layout. Library scratch is a plain
-//! `Vec<u8>`: sent by moving it, received into a fresh one.
+//! `Vec<u8>`: sent by moving it, received into a fresh one; short scratch may also live on
+//! the algorithm's stack ([`Net::send_slice`], [`Net::recv_into`]).
 
 use once_cell::sync::Lazy;
 use parking_lot::Mutex;
