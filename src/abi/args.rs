@@ -67,11 +67,11 @@ pub fn out_ptr<T>(p: *mut T, what: &str) -> Result<()> {
 }
 
 /// A communicator for a collective operation: MPI-1.2 defines none on intercommunicators.
-pub fn intracomm(inter: bool, what: &str) -> Result<()> {
+pub fn intracomm(inter: bool, comm: std::ffi::c_int) -> Result<()> {
     if inter {
         return Err(MpiError::new(
             c::MPI_ERR_COMM,
-            format!("Invalid communicator: {what} is an intercommunicator; collective operations on intercommunicators are not supported"),
+            format!("Invalid communicator: communicator {comm:#x} is an intercommunicator; collective operations on intercommunicators are not supported"),
         ));
     }
     Ok(())

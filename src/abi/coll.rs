@@ -32,7 +32,7 @@ fn in_comm<R>(comm: MPI_Comm, f: impl FnOnce(&mut Runtime, u32, u32, u32) -> Res
     runtime::with(|rt| {
         let (size, rank) = {
             let c = rt.comm(ci)?;
-            args::intracomm(c.is_inter(), &format!("communicator {comm:#x}"))?;
+            args::intracomm(c.is_inter(), comm)?;
             (c.size(), c.rank)
         };
         let r = f(rt, ci, size, rank);

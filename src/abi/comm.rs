@@ -300,7 +300,7 @@ pub unsafe extern "C" fn MPI_Barrier(comm: MPI_Comm) -> c_int {
     let code = guarded("MPI_Barrier", || {
         let ci = handle::comm(comm)?;
         runtime::with(|rt| {
-            args::intracomm(rt.comm(ci)?.is_inter(), &format!("communicator {comm:#x}"))?;
+            args::intracomm(rt.comm(ci)?.is_inter(), comm)?;
             let r = rt.barrier(ci);
             rt.strict_agree(ci, r)
         })

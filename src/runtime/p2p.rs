@@ -102,6 +102,81 @@ impl Runtime {
         Ok(self.shm.try_send(me, world, &h, payload).unwrap_or(false))
     }
 
+    /// A blocking receive without a request, for the library's own short messages: waits
+    /// for an eager message from `src` with `tag` on `half`'s context and hands its payload
+    /// (at most two slices, split where the ring wraps) to `put`. Returns its length, or
+    /// `None` when the general path must be taken instead (after a failure, when a receive
+    /// posted earlier may want the same message, or when the message is not eager). Nothing
+    /// is consumed in that case, so the general path sees the messages in their order.
+    pub fn try_recv_now_on(&mut self, comm: u32, src: i32, tag: i32, half: Half, put: &mut dyn FnMut(&[u8], &[u8])) -> Result<Option<usize>> {
+        if src < 0 || self.ft.world.any {
+            return Ok(None);
+        }
+        let cm = self.comm(comm)?;
+        let env = Envelope { context: self.context(comm, half)?, src: cm.group_for(half).world(src as u32), tag };
+        if self.matching.first_posted(env.context, |p| p.matches(&env)).is_some() {
+            return Ok(None);
+        }
+        let mut got = None;
+        self.wait_until_mut(|rt| {
+            got = rt.recv_now_step(&env, put)?;
+            Ok(got.is_some())
+        })?;
+        Ok(got.flatten())
+    }
+
+    /// One look for the message [`Runtime::try_recv_now_on`] waits for: `Some(Some(len))`
+    /// when it arrived, `Some(None)` to give up, `None` to wait on.
+    fn recv_now_step(&mut self, env: &Envelope, put: &mut dyn FnMut(&[u8], &[u8])) -> Result<Option<Option<usize>>> {
+        let pattern = Pattern { context: env.context, src: Some(env.src), tag: Some(env.tag) };
+        // Frames that progress (or a failure's draining of the sender's ring) set aside.
+        match self.matching.peek(&pattern) {
+            Some((_, Unexpected::Eager { .. })) => {
+                let Some((_, Unexpected::Eager { data, sync_sreq })) = self.matching.take_unexpected(&pattern) else {
+                    return Err(MpiError::intern("unexpected message vanished"));
+                };
+                put(&data, &[]);
+                if let Some(sreq) = sync_sreq {
+                    self.send_ctrl(env.src, Kind::Ack, sreq, 0)?;
+                }
+                return Ok(Some(Some(data.len())));
+            }
+            Some((_, Unexpected::Rts { .. })) => return Ok(Some(None)),
+            None => {}
+        }
+        if self.ft.world.any {
+            return Ok(Some(None));
+        }
+        // Straight from the sender's ring; whatever comes before the message takes the
+        // ordinary way in.
+        loop {
+            match self.shm.poll_frame_from(env.src) {
+                None => return Ok(None),
+                Some(Err(bad)) => {
+                    self.reject(bad.src, &format!("malformed frame rejected: {}", bad.error));
+                    return Ok(None);
+                }
+                Some(Ok(f)) => {
+                    let h = f.header;
+                    let ours = h.context == env.context && h.tag == env.tag;
+                    if ours && h.kind() == Kind::Eager {
+                        let (a, b) = self.shm.payload(&f);
+                        put(a, b);
+                        self.shm.consume(&f);
+                        if h.flags & FLAG_SYNC != 0 {
+                            self.send_ctrl(env.src, Kind::Ack, h.sreq, 0)?;
+                        }
+                        return Ok(Some(Some(h.len as usize)));
+                    }
+                    self.handle_frame(f)?;
+                    if ours && h.kind() == Kind::Rts {
+                        return Ok(Some(None));
+                    }
+                }
+            }
+        }
+    }
+
     /// Creates a receive request (not started). `src` is a rank, MPI_ANY_SOURCE or MPI_PROC_NULL.
     pub fn new_recv(&mut self, comm: u32, src: i32, tag: i32, buf: Buf, half: Half) -> Result<u32> {
         if src == c::MPI_PROC_NULL {

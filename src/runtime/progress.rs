@@ -41,9 +41,14 @@ impl Runtime {
 
     /// Progresses until `done` holds.
     pub fn wait_until(&mut self, mut done: impl FnMut(&Runtime) -> bool) -> Result<()> {
+        self.wait_until_mut(|rt| Ok(done(rt)))
+    }
+
+    /// [`Runtime::wait_until`] with a condition that may do work itself (take a message).
+    pub fn wait_until_mut(&mut self, mut done: impl FnMut(&mut Runtime) -> Result<bool>) -> Result<()> {
         let mut idle: u32 = 0;
         loop {
-            if done(self) {
+            if done(self)? {
                 return Ok(());
             }
             if self.progress()? {

@@ -65,7 +65,9 @@ pub struct UserBuf {
 impl UserBuf {
     /// An empty buffer (count 0), which never touches memory.
     pub fn empty() -> UserBuf {
-        UserBuf { base: 0, count: 0, layout: Arc::new(Layout::contiguous(0)), skip: 0, len: 0 }
+        // Shared: collectives make empty views on every call.
+        static EMPTY: once_cell::sync::Lazy<Arc<Layout>> = once_cell::sync::Lazy::new(|| Arc::new(Layout::contiguous(0)));
+        UserBuf { base: 0, count: 0, layout: EMPTY.clone(), skip: 0, len: 0 }
     }
 
     /// # Safety

@@ -8,10 +8,7 @@ pub fn run<N: Net>(net: &mut N) -> Result<()> {
     let (p, me) = (net.size(), net.rank());
     let mut dist = 1;
     while dist < p {
-        let r = net.recv((me + p - dist) % p, Dst::Bytes(0))?;
-        let s = net.send((me + dist) % p, Src::Bytes(Vec::new()))?;
-        net.wait_all(&[r, s])?;
-        net.take(r);
+        net.sendrecv((me + dist) % p, Src::Bytes(Vec::new()), (me + p - dist) % p, Dst::Bytes(0))?;
         dist *= 2;
     }
     Ok(())

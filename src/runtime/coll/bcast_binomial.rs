@@ -2,7 +2,7 @@
 //! from its parent, straight into its buffer, and forwards it to its children, largest
 //! subtree first.
 
-use super::{Dst, Net, Region, Src};
+use super::{Dst, Net, Region, Req, Src};
 use crate::core::error::Result;
 
 pub fn run<N: Net>(net: &mut N, root: u32, buf: Region, n: usize) -> Result<()> {
@@ -12,19 +12,21 @@ pub fn run<N: Net>(net: &mut N, root: u32, buf: Region, n: usize) -> Result<()> 
     while mask < p {
         if rel & mask != 0 {
             let parent = (me + p - mask) % p;
-            let r = net.recv(parent, Dst::Region(buf, 0, n))?;
-            net.wait_all(&[r])?;
+            net.recv_wait(parent, Dst::Region(buf, 0, n))?;
             break;
         }
         mask <<= 1;
     }
-    let mut reqs = Vec::new();
+    // At most one child per bit of the rank.
+    let mut reqs = [Req { id: 0, keep: false }; 32];
+    let mut k = 0;
     mask >>= 1;
     while mask > 0 {
         if rel + mask < p {
-            reqs.push(net.send((me + mask) % p, Src::Region(buf, 0, n))?);
+            reqs[k] = net.send((me + mask) % p, Src::Region(buf, 0, n))?;
+            k += 1;
         }
         mask >>= 1;
     }
-    net.wait_all(&reqs)
+    net.wait_all(&reqs[..k])
 }

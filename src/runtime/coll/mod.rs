@@ -7,7 +7,8 @@
 //! members. Traffic goes on the communicator's collective context with a tag per collective,
 //! so it never matches user messages. Receives are posted before the matching sends and both
 //! are waited for together, so no member blocks on a send its peer can only receive after
-//! sending.
+//! sending; only a send that has already left (a short message into a ring with room) is
+//! followed by a receive that waits without a request.
 //!
 //! Reductions see packed bytes and a [`Reduction`]: the operation, whether it commutes, and
 //! the bytes per element (segments are cut at element boundaries). Algorithms that combine
@@ -200,8 +201,8 @@ pub struct Buffers {
     pub recv: Option<UserBuf>,
 }
 
-fn regions(b: Buffers) -> Vec<UserBuf> {
-    vec![b.send.unwrap_or_else(UserBuf::empty), b.recv.unwrap_or_else(UserBuf::empty)]
+fn regions(b: Buffers) -> [UserBuf; 2] {
+    [b.send.unwrap_or_else(UserBuf::empty), b.recv.unwrap_or_else(UserBuf::empty)]
 }
 
 /// Region numbers for the two-buffer collectives.
@@ -317,7 +318,7 @@ impl Runtime {
         let (p, _) = self.coll_shape(comm)?;
         let n = buf.len();
         let algo = self.config.coll.choose(Coll::Bcast, p, n, true);
-        let mut net = RtNet::new(self, comm, TAG_BCAST, vec![buf])?;
+        let mut net = RtNet::new(self, comm, TAG_BCAST, buf)?;
         match algo {
             Algo::ScatterRing => bcast_scatter_ring::run(&mut net, root, 0, n)?,
             _ => bcast_binomial::run(&mut net, root, 0, n)?,

@@ -7,7 +7,8 @@
 //! entry point (for most collectives region 0 is the send buffer and region 1 the receive
 //! buffer); a send or receive names a range of packed bytes in a region, so data moves
 //! straight between user buffers, whatever their datatype layout. Library scratch is a plain
-//! `Vec<u8>`: sent by moving it, received into a fresh one.
+//! `Vec<u8>`: sent by moving it, received into a fresh one; short scratch may also live on
+//! the algorithm's stack ([`Net::send_slice`], [`Net::recv_into`]).
 
 use once_cell::sync::Lazy;
 use parking_lot::Mutex;
@@ -103,9 +104,34 @@ pub trait Net {
 
     /// Receives into a new vector and waits for it.
     fn recv_bytes(&mut self, from: u32, len: usize) -> Result<Vec<u8>> {
-        let r = self.recv(from, Dst::Bytes(len))?;
+        Ok(self.recv_wait(from, Dst::Bytes(len))?.unwrap_or_default())
+    }
+
+    /// Receives and waits; returns the received bytes for a [`Dst::Bytes`] receive.
+    fn recv_wait(&mut self, from: u32, dst: Dst) -> Result<Option<Vec<u8>>> {
+        let r = self.recv(from, dst)?;
         self.wait_all(&[r])?;
-        Ok(self.take(r))
+        Ok(r.keep.then(|| self.take(r)))
+    }
+
+    /// Receives exactly `out.len()` bytes into the caller's scratch and waits.
+    fn recv_into(&mut self, from: u32, out: &mut [u8]) -> Result<()> {
+        let v = self.recv_bytes(from, out.len())?;
+        out.copy_from_slice(&v);
+        self.recycle(v);
+        Ok(())
+    }
+
+    /// Starts sending a copy of `data` (which the caller may change at once).
+    fn send_slice(&mut self, to: u32, data: &[u8]) -> Result<Req> {
+        let v = self.bytes_of(data);
+        self.send(to, Src::Bytes(v))
+    }
+
+    /// Packs `out.len()` bytes of a region from `offset` into the caller's scratch.
+    fn read_into(&self, region: Region, offset: usize, out: &mut [u8]) {
+        let v = self.read(region, offset, out.len());
+        out.copy_from_slice(&v);
     }
 
     /// Sends and waits.
@@ -166,7 +192,7 @@ pub struct RtNet<'a> {
     rank: u32,
     size: u32,
     tag: i32,
-    regions: Vec<UserBuf>,
+    regions: Regions,
     /// Requests started and not yet finished or taken.
     live: Vec<u32>,
     error: Option<MpiError>,
@@ -175,8 +201,47 @@ pub struct RtNet<'a> {
     map: Option<std::sync::Arc<Vec<u32>>>,
 }
 
+/// The caller's buffers of one collective; up to two are kept inline, so that the common
+/// cases allocate nothing.
+pub enum Regions {
+    One(UserBuf),
+    Two([UserBuf; 2]),
+    Many(Vec<UserBuf>),
+}
+
+impl std::ops::Index<Region> for Regions {
+    type Output = UserBuf;
+
+    fn index(&self, r: Region) -> &UserBuf {
+        match self {
+            Regions::One(b) => std::slice::from_ref(b).get(r).expect("region out of range"),
+            Regions::Two(a) => &a[r],
+            Regions::Many(v) => &v[r],
+        }
+    }
+}
+
+impl From<Vec<UserBuf>> for Regions {
+    fn from(v: Vec<UserBuf>) -> Regions {
+        Regions::Many(v)
+    }
+}
+
+impl From<UserBuf> for Regions {
+    fn from(b: UserBuf) -> Regions {
+        Regions::One(b)
+    }
+}
+
+impl From<[UserBuf; 2]> for Regions {
+    fn from(a: [UserBuf; 2]) -> Regions {
+        Regions::Two(a)
+    }
+}
+
 impl<'a> RtNet<'a> {
-    pub fn new(rt: &'a mut Runtime, comm: u32, tag: i32, regions: Vec<UserBuf>) -> Result<RtNet<'a>> {
+    pub fn new(rt: &'a mut Runtime, comm: u32, tag: i32, regions: impl Into<Regions>) -> Result<RtNet<'a>> {
+        let regions = regions.into();
         let map = rt.live_ranks(comm)?;
         let c = rt.comm(comm)?;
         let (rank, size) = match &map {
@@ -213,6 +278,58 @@ impl<'a> RtNet<'a> {
         self.rt.start(rid)?;
         Ok(Req { id: rid, keep })
     }
+
+    /// Communicator rank of algorithm rank `r`.
+    fn comm_rank(&self, r: u32) -> u32 {
+        self.map.as_ref().map_or(r, |m| m[r as usize])
+    }
+
+    /// A blocking receive of an eager message without a request, into `dst` (`cap` bytes
+    /// at most). `false`: take the general path.
+    fn recv_now(&mut self, from: u32, cap: usize, put: &mut dyn FnMut(&[u8], &[u8])) -> Result<bool> {
+        let from = self.comm_rank(from);
+        let (comm, tag) = (self.comm, self.tag);
+        match self.rt.try_recv_now_on(comm, from as i32, tag, Half::Coll, put)? {
+            None => Ok(false),
+            Some(len) => {
+                if len > cap {
+                    let detail = format!("Message truncated; {len} bytes received but buffer size is {cap}");
+                    self.note(crate::abi::consts::MPI_ERR_TRUNCATE, Some(detail));
+                }
+                Ok(true)
+            }
+        }
+    }
+
+    /// [`RtNet::recv_now`] into a region or a new vector.
+    fn recv_now_dst(&mut self, from: u32, dst: Dst) -> Result<Option<Option<Vec<u8>>>> {
+        match dst {
+            Dst::Bytes(len) => {
+                let mut v = pool_take(len);
+                v.resize(len, 0);
+                let ok = self.recv_now(from, len, &mut |a, b| {
+                    let n = a.len().min(len);
+                    v[..n].copy_from_slice(&a[..n]);
+                    let m = b.len().min(len - n);
+                    v[n..n + m].copy_from_slice(&b[..m]);
+                })?;
+                if ok {
+                    Ok(Some(Some(v)))
+                } else {
+                    pool_give(v);
+                    Ok(None)
+                }
+            }
+            Dst::Region(r, off, len) => {
+                let ub = self.regions[r].range(off, len);
+                let ok = self.recv_now(from, len, &mut |a, b| {
+                    ub.write(0, a);
+                    ub.write(a.len(), b);
+                })?;
+                Ok(ok.then_some(None))
+            }
+        }
+    }
 }
 
 impl Net for RtNet<'_> {
@@ -225,7 +342,7 @@ impl Net for RtNet<'_> {
     }
 
     fn send(&mut self, to: u32, src: Src) -> Result<Req> {
-        let to = self.map.as_ref().map_or(to, |m| m[to as usize]);
+        let to = self.comm_rank(to);
         // A short message to a ring with room leaves at once, with no request to make,
         // wait for and free: most of the cost of a small collective otherwise.
         let (comm, tag) = (self.comm, self.tag);
@@ -251,7 +368,7 @@ impl Net for RtNet<'_> {
     }
 
     fn recv(&mut self, from: u32, dst: Dst) -> Result<Req> {
-        let from = self.map.as_ref().map_or(from, |m| m[from as usize]);
+        let from = self.comm_rank(from);
         let (buf, keep) = match dst {
             Dst::Bytes(len) => {
                 let mut v = pool_take(len);
@@ -262,6 +379,64 @@ impl Net for RtNet<'_> {
         };
         let rid = self.rt.new_recv(self.comm, from as i32, self.tag, buf, Half::Coll)?;
         self.start(rid, keep)
+    }
+
+    fn sendrecv(&mut self, to: u32, src: Src, from: u32, dst: Dst) -> Result<Option<Vec<u8>>> {
+        // With the send gone at once, the receive may wait without a request; else the
+        // receive is posted first, as the general rule says.
+        if self.rt.ft.world.any {
+            let r = self.recv(from, dst)?;
+            let s = self.send(to, src)?;
+            self.wait_all(&[r, s])?;
+            return Ok(r.keep.then(|| self.take(r)));
+        }
+        let s = self.send(to, src)?;
+        let out = self.recv_wait(from, dst)?;
+        self.wait_all(&[s])?;
+        Ok(out)
+    }
+
+    fn recv_wait(&mut self, from: u32, dst: Dst) -> Result<Option<Vec<u8>>> {
+        if let Some(out) = self.recv_now_dst(from, dst)? {
+            return Ok(out);
+        }
+        let r = self.recv(from, dst)?;
+        self.wait_all(&[r])?;
+        Ok(r.keep.then(|| self.take(r)))
+    }
+
+    fn recv_into(&mut self, from: u32, out: &mut [u8]) -> Result<()> {
+        let cap = out.len();
+        let ok = self.recv_now(from, cap, &mut |a, b| {
+            let n = a.len().min(cap);
+            out[..n].copy_from_slice(&a[..n]);
+            let m = b.len().min(cap - n);
+            out[n..n + m].copy_from_slice(&b[..m]);
+        })?;
+        if !ok {
+            let v = self.recv_wait(from, Dst::Bytes(cap))?.unwrap_or_default();
+            out.copy_from_slice(&v[..cap]);
+            pool_give(v);
+        }
+        Ok(())
+    }
+
+    fn send_slice(&mut self, to: u32, data: &[u8]) -> Result<Req> {
+        let dest = self.comm_rank(to);
+        let (comm, tag) = (self.comm, self.tag);
+        if self.rt.try_send_now_on(comm, dest as i32, tag, data.len(), Payload::Bytes(data), Half::Coll)? {
+            return Ok(Req { id: SENT, keep: false });
+        }
+        let v = self.bytes_of(data);
+        self.send(to, Src::Bytes(v))
+    }
+
+    fn read_into(&self, region: Region, offset: usize, out: &mut [u8]) {
+        let mut at = 0;
+        self.regions[region].read(offset, out.len(), &mut |s| {
+            out[at..at + s.len()].copy_from_slice(s);
+            at += s.len();
+        });
     }
 
     fn wait_all(&mut self, reqs: &[Req]) -> Result<()> {

@@ -175,38 +175,44 @@ impl ShmTransport {
                 continue;
             }
             self.next_poll = (src + 1) % n;
-            let ring = self.own_ring(src);
-            let (a, b) = ring.slices(tail, HEADER_LEN);
-            let mut raw = [0u8; HEADER_LEN];
-            raw[..a.len()].copy_from_slice(a);
-            raw[a.len()..].copy_from_slice(b);
-            return Some(match Header::decode(&raw, src as u32, self.max_payload() as u64) {
-                Ok(header) => {
-                    let frame_len = padded(header.wire_len() + header.len as usize) as u64;
-                    Ok(Frame { src: src as u32, header, pos: tail, frame_len })
-                }
-                Err(error) => {
-                    // Nothing after a bad frame can be trusted to be where it claims: stop
-                    // reading this sender's ring.
-                    self.poisoned[src] = true;
-                    Err(BadFrame { src: src as u32, error })
-                }
-            });
+            return Some(self.frame_at(src, tail));
         }
         None
     }
 
-    /// The next frame from `src` only, validated (draining a dead sender's ring).
+    /// Decodes the published frame at `tail` in `src`'s ring.
+    fn frame_at(&mut self, src: usize, tail: u64) -> Result<Frame, BadFrame> {
+        let ring = self.own_ring(src);
+        let (a, b) = ring.slices(tail, HEADER_LEN);
+        let mut raw = [0u8; HEADER_LEN];
+        raw[..a.len()].copy_from_slice(a);
+        raw[a.len()..].copy_from_slice(b);
+        match Header::decode(&raw, src as u32, self.max_payload() as u64) {
+            Ok(header) => {
+                let frame_len = padded(header.wire_len() + header.len as usize) as u64;
+                Ok(Frame { src: src as u32, header, pos: tail, frame_len })
+            }
+            Err(error) => {
+                // Nothing after a bad frame can be trusted to be where it claims: stop
+                // reading this sender's ring.
+                self.poisoned[src] = true;
+                Err(BadFrame { src: src as u32, error })
+            }
+        }
+    }
+
+    /// The next frame from `src` only, validated (draining a dead sender's ring, or
+    /// waiting for one sender's message).
     pub fn poll_frame_from(&mut self, src: u32) -> Option<Result<Frame, BadFrame>> {
         let s = src as usize;
-        if s >= self.rx_tail.len() || self.poisoned[s] || !self.own_ring(s).ready(self.rx_tail[s]) {
+        if s >= self.rx_tail.len() || self.poisoned[s] {
             return None;
         }
-        let saved = self.next_poll;
-        self.next_poll = s;
-        let f = self.poll_frame();
-        self.next_poll = saved;
-        f
+        let tail = self.rx_tail[s];
+        if !self.own_ring(s).ready(tail) {
+            return None;
+        }
+        Some(self.frame_at(s, tail))
     }
 
     /// `src` died: its ring starts over empty for whoever takes its place, and its segment
