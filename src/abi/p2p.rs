@@ -989,7 +989,12 @@ pub unsafe extern "C" fn MPI_Probe(source: c_int, tag: c_int, comm: MPI_Comm, st
                 if let Some(st) = rt.probe_unexpected(ci, source, tag)? {
                     return Ok((st, None));
                 }
-                rt.wait_until(|rt| rt.probe_unexpected(ci, source, tag).ok().flatten().is_some() || rt.probe_ends(ci, source))?;
+                rt.probe_recovering(ci, source)?;
+                rt.wait_until(|rt| {
+                    rt.probe_unexpected(ci, source, tag).ok().flatten().is_some()
+                        || rt.probe_ends(ci, source)
+                        || rt.probe_recovering(ci, source).is_err()
+                })?;
             }
         })?;
         // SAFETY: MPI_STATUS_IGNORE or a valid status.

@@ -542,6 +542,22 @@ impl Runtime {
         self.ft.world.any && !matches!(self.ft_check(comm, peer, Half::P2p, true), Ok(None))
     }
 
+    /// A probe naming a member that is inside a recovery of `comm`: nothing more will come
+    /// from it (what it sent before has been looked at already).
+    pub fn probe_recovering(&self, comm: u32, src: i32) -> Result<()> {
+        if !self.ft.world.any || src < 0 {
+            return Ok(());
+        }
+        let Some(cm) = self.comms.get(comm) else { return Ok(()) };
+        match cm.peer_group().members.get(src as usize) {
+            Some(w) if cm.ft.recovering.contains(w) => Err(failure(format!(
+                "rank {src} of {} is recovering it; recover it with MPI_Comm_dup",
+                if cm.name.is_empty() { "the communicator" } else { &cm.name }
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     /// The text for a CONT report to an `MPI_ANY_SOURCE` receive.
     pub fn ft_report_text(&self, comm: u32, rank: u32) -> String {
         let cm = self.comms.get(comm);
