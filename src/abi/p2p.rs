@@ -394,6 +394,16 @@ pub unsafe extern "C" fn MPI_Recv(
     let code = guarded("MPI_Recv", || {
         let ci = handle::comm(comm)?;
         let (st, d) = runtime::with(|rt| {
+            if source >= 0 && tag >= 0 {
+                args::count(count)?;
+                args::recv_tag(tag)?;
+                args::source(source, rt.comm(ci)?.peer_size())?;
+                // SAFETY: the buffer stays valid for this blocking call.
+                let ub = unsafe { user_buffer(buf, count, datatype)? };
+                if let Some(n) = rt.try_recv_now_user(ci, source, tag, &ub)? {
+                    return Ok((Status { source, tag, bytes: n, cancelled: false, error: 0 }, None));
+                }
+            }
             // SAFETY: the buffer stays valid for this blocking call.
             let rid = unsafe { make_recv(rt, buf, count, datatype, source, tag, ci)? };
             rt.start(rid)?;

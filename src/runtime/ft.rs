@@ -450,19 +450,36 @@ impl Runtime {
             }
             return Ok(None);
         }
+        let dead_peer = |p: u32| cm.peer_group().members.get(p as usize).is_some_and(|&w| self.ft.world.is_dead(w));
+        // Naming the dead peer itself: say how it died, in either message mode.
+        if let Some(p) = peer
+            && half == Half::P2p
+            && dead_peer(p)
+        {
+            let w = cm.peer_group().world(p);
+            let why = self.ft.world.dead[w as usize].map(|c| c.describe()).unwrap_or_default();
+            return Err(failure(format!("rank {p} of {name} {why}")));
+        }
         let failed = || {
-            let l = &cm.ft.attrs.list_failed;
-            let mut v: Vec<String> = l.iter().map(|r| r.to_string()).collect();
-            v.dedup();
-            v.join(", ")
+            let mut v: Vec<String> = Vec::new();
+            for &r in &cm.ft.attrs.list_failed {
+                let why = cm.group.members.get(r as usize).and_then(|&w| self.ft.world.dead.get(w as usize).copied().flatten());
+                let text = match why {
+                    Some(c) => format!("rank {r} {}", c.describe()),
+                    None => format!("rank {r}"),
+                };
+                if !v.contains(&text) {
+                    v.push(text);
+                }
+            }
+            v.join("; ")
         };
         if cm.ft.msg_mode == MsgMode::Nop || half != Half::P2p {
             return Err(failure(format!(
-                "{name} has failed members (rank {}); communication on it fails until it is recovered with MPI_Comm_dup",
+                "{name} has failed members ({}); communication on it fails until it is recovered with MPI_Comm_dup",
                 failed()
             )));
         }
-        let dead_peer = |p: u32| cm.peer_group().members.get(p as usize).is_some_and(|&w| self.ft.world.is_dead(w));
         // Receives from such a member still take what it sent before (see `new_recv`).
         if let Some(p) = peer
             && !is_recv

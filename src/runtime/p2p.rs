@@ -109,6 +109,25 @@ impl Runtime {
     /// posted earlier may want the same message, or when the message is not eager). Nothing
     /// is consumed in that case, so the general path sees the messages in their order.
     pub fn try_recv_now_on(&mut self, comm: u32, src: i32, tag: i32, half: Half, put: &mut dyn FnMut(&[u8], &[u8])) -> Result<Option<usize>> {
+        self.try_recv_now_capped(comm, src, tag, half, usize::MAX, put)
+    }
+
+    /// The fast path of a blocking `MPI_Recv` from a named rank with a named tag: an eager
+    /// message that fits goes straight from the sender's ring into `ub`, with no request.
+    /// `None` sends the caller down the general path (wildcards, a message too long, a
+    /// rendezvous message, an earlier posted receive, or any failure in the job).
+    pub fn try_recv_now_user(&mut self, comm: u32, src: i32, tag: i32, ub: &crate::transport::userbuf::UserBuf) -> Result<Option<usize>> {
+        if tag < 0 {
+            return Ok(None);
+        }
+        let mut put = |a: &[u8], b: &[u8]| {
+            ub.write(0, a);
+            ub.write(a.len(), b);
+        };
+        self.try_recv_now_capped(comm, src, tag, Half::P2p, ub.len(), &mut put)
+    }
+
+    fn try_recv_now_capped(&mut self, comm: u32, src: i32, tag: i32, half: Half, cap: usize, put: &mut dyn FnMut(&[u8], &[u8])) -> Result<Option<usize>> {
         if src < 0 || self.ft.world.any {
             return Ok(None);
         }
@@ -119,7 +138,7 @@ impl Runtime {
         }
         let mut got = None;
         self.wait_until_mut(|rt| {
-            got = rt.recv_now_step(&env, put)?;
+            got = rt.recv_now_step(&env, cap, put)?;
             Ok(got.is_some())
         })?;
         Ok(got.flatten())
@@ -127,10 +146,11 @@ impl Runtime {
 
     /// One look for the message [`Runtime::try_recv_now_on`] waits for: `Some(Some(len))`
     /// when it arrived, `Some(None)` to give up, `None` to wait on.
-    fn recv_now_step(&mut self, env: &Envelope, put: &mut dyn FnMut(&[u8], &[u8])) -> Result<Option<Option<usize>>> {
+    fn recv_now_step(&mut self, env: &Envelope, cap: usize, put: &mut dyn FnMut(&[u8], &[u8])) -> Result<Option<Option<usize>>> {
         let pattern = Pattern { context: env.context, src: Some(env.src), tag: Some(env.tag) };
         // Frames that progress (or a failure's draining of the sender's ring) set aside.
         match self.matching.peek(&pattern) {
+            Some((_, Unexpected::Eager { data, .. })) if data.len() > cap => return Ok(Some(None)),
             Some((_, Unexpected::Eager { .. })) => {
                 let Some((_, Unexpected::Eager { data, sync_sreq })) = self.matching.take_unexpected(&pattern) else {
                     return Err(MpiError::intern("unexpected message vanished"));
@@ -159,6 +179,10 @@ impl Runtime {
                 Some(Ok(f)) => {
                     let h = f.header;
                     let ours = h.context == env.context && h.tag == env.tag;
+                    if ours && h.kind() == Kind::Eager && h.len as usize > cap {
+                        // Truncation: left in the ring for the general path to report.
+                        return Ok(Some(None));
+                    }
                     if ours && h.kind() == Kind::Eager {
                         let (a, b) = self.shm.payload(&f);
                         put(a, b);
