@@ -589,10 +589,7 @@ impl Runtime {
 
     /// Does `comm` need a recovery before it can be duplicated or split?
     fn needs_recovery(&self, cm: &Comm) -> bool {
-        match cm.ft.state {
-            CommState::Detected | CommState::Failed | CommState::Recover => true,
-            _ => false,
-        }
+        matches!(cm.ft.state, CommState::Detected | CommState::Failed | CommState::Recover)
     }
 
     /// Runs a recovery of `ci` if it needs one (or `forced`, for `FT_MPI_CHECK_RECOVER`).
