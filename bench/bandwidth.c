@@ -16,14 +16,6 @@
 #define TAG_DATA 3
 #define TAG_ACK 4
 
-static long window_for(const struct opts *o, size_t size, size_t pool)
-{
-    size_t fit = size ? pool / size : (size_t)o->window;
-    if (fit < 1)
-        fit = 1;
-    return fit < (size_t)o->window ? (long)fit : o->window;
-}
-
 static void stream(int rank, unsigned char *pool, size_t size, long window,
                    MPI_Request *reqs, MPI_Status *sts)
 {

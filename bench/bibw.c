@@ -11,14 +11,6 @@
 #define MIN_ITERS 10
 #define TAG_DATA 5
 
-static long window_for(const struct opts *o, size_t size, size_t pool)
-{
-    size_t fit = size ? pool / size : (size_t)o->window;
-    if (fit < 1)
-        fit = 1;
-    return fit < (size_t)o->window ? (long)fit : o->window;
-}
-
 /* One exchange of `window` messages each way. */
 static void exchange(int rank, unsigned char *out, unsigned char *in, size_t size, long window,
                      MPI_Request *reqs, MPI_Status *sts)

@@ -139,6 +139,16 @@ static unsigned char *alloc_buf(size_t size)
     return p;
 }
 
+/* Messages in flight for `size`-byte messages: the window, or fewer when `pool` bytes of
+ * separate buffers cannot hold that many (MPI forbids overlapping receive buffers). */
+static inline long window_for(const struct opts *o, size_t size, size_t pool)
+{
+    size_t fit = size ? pool / size : (size_t)o->window;
+    if (fit < 1)
+        fit = 1;
+    return fit < (size_t)o->window ? (long)fit : o->window;
+}
+
 static long clamp_iters(size_t budget, size_t per_iter, long min, long max)
 {
     size_t n = per_iter ? budget / per_iter : (size_t)max;

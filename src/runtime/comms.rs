@@ -52,6 +52,11 @@ impl Comm {
         }
     }
 
+    /// How messages name the communicator: its name, or "the communicator" without one.
+    pub fn display_name(&self) -> &str {
+        if self.name.is_empty() { "the communicator" } else { &self.name }
+    }
+
     /// Context of point-to-point traffic: the id's, tagged with the recovery epoch so that
     /// a message sent before a recovery never matches a receive posted after it.
     pub fn p2p_ctx(&self) -> u32 {

@@ -30,7 +30,7 @@ use crate::transport::shm::Waker;
 use super::Runtime;
 use super::comms::{Comm, WORLD};
 use super::p2p::Half;
-use super::requests::{Body, RecvStage, SendStage, Status};
+use super::requests::{Body, RecvStage, Status};
 
 use crate::launcher::proto::MODE_AGREE;
 /// Set in `Recover.context` of strict-collective agreements, apart from recoveries.
@@ -218,6 +218,13 @@ impl Runtime {
         }
     }
 
+    /// Takes in everything `world` has already put into its ring for this rank.
+    fn deliver_sent_by(&mut self, world: u32) {
+        while let Some(Ok(f)) = self.shm.poll_frame_from(world) {
+            let _ = self.handle_frame(f);
+        }
+    }
+
     /// World rank `world` (in `incarnation`) failed.
     fn on_failure(&mut self, seq: u64, world: u32, incarnation: u32, cause: Cause) {
         if world == self.info.rank || !self.ft.world.fail(seq, world, incarnation, cause) {
@@ -225,14 +232,7 @@ impl Runtime {
         }
         // What it sent before it died still counts (CONT delivers it); then its ring starts
         // over for a successor, and nothing more goes to it.
-        while let Some(f) = self.shm.poll_frame_from(world) {
-            match f {
-                Ok(f) => {
-                    let _ = self.handle_frame(f);
-                }
-                Err(_) => break,
-            }
-        }
+        self.deliver_sent_by(world);
         self.shm.forget_peer(world);
         // Its rendezvous messages not yet matched can never be read now: they were never
         // sent, as far as a receiver can tell (eager ones, whole here, stay deliverable).
@@ -287,21 +287,14 @@ impl Runtime {
             cm.ft.recovering.push(world);
         }
         // What it sent before it joined is in its ring already: deliver that first.
-        while let Some(f) = self.shm.poll_frame_from(world) {
-            match f {
-                Ok(f) => {
-                    let _ = self.handle_frame(f);
-                }
-                Err(_) => break,
-            }
-        }
+        self.deliver_sent_by(world);
         let Some(cm) = self.comms.get_mut(ci) else { return };
         cm.ft.state = CommState::Detected;
         cm.ft.sync_attrs();
         self.ft.world.any = true;
         let coll_ctx = cm.coll_ctx();
         let rank = cm.group.rank_of(world).unwrap_or(0);
-        let name = if cm.name.is_empty() { "the communicator".to_string() } else { cm.name.clone() };
+        let name = cm.display_name().to_string();
         for rid in self.reqs.ids() {
             let Some(r) = self.reqs.get(rid) else { continue };
             if r.done || r.comm != ci {
@@ -339,7 +332,7 @@ impl Runtime {
                 Body::Null => continue,
             };
             let rank_text = cm.peer_group().rank_of(world).map(|r| format!("rank {r}")).unwrap_or_else(|| format!("world rank {world}"));
-            let comm_name = if cm.name.is_empty() { "the communicator".to_string() } else { cm.name.clone() };
+            let comm_name = cm.display_name();
             let detail = if peer == Some(world) {
                 format!("{rank_text} of {comm_name} {what}")
             } else if in_comm && (nop || ctx == coll_ctx) {
@@ -358,7 +351,7 @@ impl Runtime {
             let ctx = cm.p2p_ctx();
             let Some(rid) = self.matching.first_posted(ctx, |p| p.src.is_none()) else { continue };
             let dead = cm.ft.unreported[0];
-            let detail = format!("rank {dead} of {} {what}", if cm.name.is_empty() { "the communicator" } else { &cm.name });
+            let detail = format!("rank {dead} of {} {what}", cm.display_name());
             self.comms.get_mut(ci).expect("live").ft.unreported.remove(0);
             self.fail_request(rid, detail, Some(dead as i32));
         }
@@ -389,16 +382,8 @@ impl Runtime {
                 self.matching.unpost(ctx, rid);
             }
             Body::Send(s) => {
-                let dest = s.dest as usize;
-                if s.stage == SendStage::Queued || self.pending[dest].iter().any(|p| p.payload_from == Some(rid)) {
-                    let q = &mut self.pending[dest];
-                    let before = q.len();
-                    q.retain(|p| {
-                        !(p.payload_from == Some(rid)
-                            || matches!(p.on_sent, super::OnSent::Complete(r) | super::OnSent::AwaitAck(r) | super::OnSent::AwaitPull(r) if r == rid))
-                    });
-                    self.npending -= before - q.len();
-                }
+                let dest = s.dest;
+                self.unqueue(dest, rid);
                 self.streams.retain(|&x| x != rid);
             }
             _ => {}
@@ -429,7 +414,7 @@ impl Runtime {
             return Ok(None);
         }
         let cm = self.comm(comm)?;
-        let name = if cm.name.is_empty() { "the communicator".to_string() } else { cm.name.clone() };
+        let name = cm.display_name().to_string();
         if half == Half::P2p
             && let Some(p) = peer
             && cm.ft.is_gap(p)
@@ -569,7 +554,7 @@ impl Runtime {
         match cm.peer_group().members.get(src as usize) {
             Some(w) if cm.ft.recovering.contains(w) => Err(failure(format!(
                 "rank {src} of {} is recovering it; recover it with MPI_Comm_dup",
-                if cm.name.is_empty() { "the communicator" } else { &cm.name }
+                cm.display_name()
             ))),
             _ => Ok(()),
         }
@@ -578,7 +563,7 @@ impl Runtime {
     /// The text for a CONT report to an `MPI_ANY_SOURCE` receive.
     pub fn ft_report_text(&self, comm: u32, rank: u32) -> String {
         let cm = self.comms.get(comm);
-        let name = cm.map(|c| if c.name.is_empty() { "the communicator".to_string() } else { c.name.clone() }).unwrap_or_default();
+        let name = cm.map(|c| c.display_name().to_string()).unwrap_or_default();
         let why = cm
             .and_then(|c| c.peer_group().members.get(rank as usize).copied())
             .and_then(|w| self.ft.world.dead.get(w as usize).copied().flatten())
@@ -618,33 +603,17 @@ impl Runtime {
             cm.ft.round = round;
             cm.ft.state = CommState::Recover;
         }
-        let agreed = loop {
-            let seq = self.ft.world.last_seq;
-            let msg = Msg::Recover {
-                context,
-                round,
-                mode: mode.value() as u8,
-                members: members.clone(),
-                mask: self.ctx_pool.mask(),
-                seq,
-            };
-            self.boot.as_mut().expect("checked").send(&msg)?;
-            self.wait_until(|rt| rt.ft.has_agreed(context, round) || rt.ft.world.last_seq != seq || Instant::now() > deadline)?;
-            if let Some(a) = self.ft.take_agreed(context, round) {
-                break a;
+        let mask = self.ctx_pool.mask();
+        let Some(agreed) = self.agree(context, round, mode.value() as u8, &members, mask, deadline)? else {
+            if let Some(cm) = self.comms.get_mut(ci) {
+                cm.ft.state = CommState::Failed;
+                cm.ft.sync_attrs();
             }
-            if Instant::now() > deadline {
-                if let Some(cm) = self.comms.get_mut(ci) {
-                    cm.ft.state = CommState::Failed;
-                    cm.ft.sync_attrs();
-                }
-                return Err(failure(format!(
-                    "recovery of {} did not complete within {:.0} s (FTMPI_RECOVERY_TIMEOUT): some members never joined it",
-                    if cm_name(self, ci).is_empty() { "the communicator".into() } else { cm_name(self, ci) },
-                    self.ft.recovery_timeout.as_secs_f64()
-                )));
-            }
-            // A failure arrived meanwhile: join again, having applied it.
+            return Err(failure(format!(
+                "recovery of {} did not complete within {:.0} s (FTMPI_RECOVERY_TIMEOUT): some members never joined it",
+                self.comm(ci)?.display_name(),
+                self.ft.recovery_timeout.as_secs_f64()
+            )));
         };
         if !agreed.ok {
             if let Some(cm) = self.comms.get_mut(ci) {
@@ -725,6 +694,24 @@ impl Runtime {
         Ok(())
     }
 
+    /// Joins the agreement (`context`, `round`) held by mpirun and waits for its outcome;
+    /// `None` once `deadline` has passed. A failure event applied while waiting makes this
+    /// rank join again, so that mpirun counts the join only once it knows of every failure.
+    fn agree(&mut self, context: u32, round: u32, mode: u8, members: &[u32], mask: Vec<u64>, deadline: Instant) -> Result<Option<Agreed>> {
+        loop {
+            let seq = self.ft.world.last_seq;
+            let msg = Msg::Recover { context, round, mode, members: members.to_vec(), mask: mask.clone(), seq };
+            self.boot.as_mut().ok_or_else(|| MpiError::intern("no connection to mpirun"))?.send(&msg)?;
+            self.wait_until(|rt| rt.ft.has_agreed(context, round) || rt.ft.world.last_seq != seq || Instant::now() > deadline)?;
+            if let Some(a) = self.ft.take_agreed(context, round) {
+                return Ok(Some(a));
+            }
+            if Instant::now() > deadline {
+                return Ok(None);
+            }
+        }
+    }
+
     /// Strict collectives (`--coll-strict`): every live member returns the same code, agreed
     /// through mpirun after the collective. Off by default: it costs a round trip.
     pub fn strict_agree<R>(&mut self, ci: u32, r: Result<R>) -> Result<R> {
@@ -736,21 +723,9 @@ impl Runtime {
         let (context, round) = (AGREE_CONTEXT | cm.id, cm.ft.coll_seq | (cm.ft.epoch << 20));
         let members = cm.group.members.to_vec();
         let deadline = Instant::now() + self.ft.recovery_timeout;
-        let agreed = loop {
-            let seq = self.ft.world.last_seq;
-            let msg = Msg::Recover { context, round, mode: MODE_AGREE, members: members.clone(), mask: vec![r.is_ok() as u64], seq };
-            if let Err(e) = self.boot.as_mut().expect("checked").send(&msg) {
-                return r.and(Err(e));
-            }
-            if let Err(e) = self.wait_until(|rt| rt.ft.has_agreed(context, round) || rt.ft.world.last_seq != seq || Instant::now() > deadline) {
-                return r.and(Err(e));
-            }
-            if let Some(a) = self.ft.take_agreed(context, round) {
-                break Some(a);
-            }
-            if Instant::now() > deadline {
-                break None;
-            }
+        let agreed = match self.agree(context, round, MODE_AGREE, &members, vec![r.is_ok() as u64], deadline) {
+            Ok(a) => a,
+            Err(e) => return r.and(Err(e)),
         };
         // The agreement alone decides: a failure this process learned of meanwhile may have
         // come after every member had finished the collective.
@@ -799,6 +774,3 @@ impl Runtime {
     }
 }
 
-fn cm_name(rt: &Runtime, ci: u32) -> String {
-    rt.comms.get(ci).map(|c| c.name.clone()).unwrap_or_default()
-}

@@ -234,7 +234,7 @@ impl Runtime {
             // still received, nothing more will come.
             return Err(MpiError::other(format!(
                 "rank {src} of {} is recovering it; recover it with MPI_Comm_dup",
-                if cm.name.is_empty() { "the communicator" } else { &cm.name }
+                cm.display_name()
             )));
         }
         let r = RecvState { pattern, group, buf, stage: RecvStage::Idle };
@@ -743,6 +743,19 @@ impl Runtime {
         Ok(did)
     }
 
+    /// Takes the frames of send request `rid` out of `dest`'s queue; returns how many.
+    pub(super) fn unqueue(&mut self, dest: u32, rid: u32) -> usize {
+        let q = &mut self.pending[dest as usize];
+        let before = q.len();
+        q.retain(|p| {
+            !(p.payload_from == Some(rid)
+                || matches!(p.on_sent, OnSent::Complete(r) | OnSent::AwaitAck(r) | OnSent::AwaitPull(r) if r == rid))
+        });
+        let removed = before - q.len();
+        self.npending -= removed;
+        removed
+    }
+
     pub(super) fn has_outbound_work(&self) -> bool {
         self.npending > 0 || !self.streams.is_empty()
     }
@@ -762,15 +775,7 @@ impl Runtime {
                 }
             }
             Body::Send(s) if s.stage == SendStage::Queued => {
-                let q = &mut self.pending[s.dest as usize];
-                let before = q.len();
-                q.retain(|p| {
-                    !(p.payload_from == Some(rid)
-                        || matches!(p.on_sent, OnSent::Complete(r) | OnSent::AwaitAck(r) | OnSent::AwaitPull(r) if r == rid))
-                });
-                let removed = before - q.len();
-                if removed > 0 {
-                    self.npending -= removed;
+                if self.unqueue(s.dest, rid) > 0 {
                     let st = Status { cancelled: true, ..Status::empty() };
                     self.complete(rid, st);
                 }

@@ -212,8 +212,7 @@ pub const RECV: Region = 1;
 impl Runtime {
     pub(crate) fn coll_shape(&self, comm: u32) -> Result<(u32, u32)> {
         let c = self.comm(comm)?;
-        if c.ft.has_gaps() {
-            let live: Vec<u32> = (0..c.size()).filter(|&r| !c.ft.is_gap(r)).collect();
+        if let Some(live) = self.live_ranks(comm)? {
             let me = live.iter().position(|&r| r == c.rank).unwrap_or(0) as u32;
             return Ok((live.len() as u32, me));
         }
