@@ -190,10 +190,11 @@ fn run(flavor: Flavor, opts: &Options, ft: FtConfig) -> io::Result<u8> {
     watch_signals(signals, tx.clone())?;
     bootstrap::serve(listener, tx.clone())?;
 
+    let key = crate::auth::JobKey::generate()?;
     let launch = spawn::Launch {
         program: opts.program.clone(),
         args: opts.args.clone(),
-        env: job_env(flavor, opts, job.id(), &socket),
+        env: job_env(flavor, opts, job.id(), &socket, &key),
         tag_output: opts.tag_output,
     };
     let mut host = spawn::LocalHost::new(launch, tx);
@@ -286,6 +287,7 @@ fn job_env(
     opts: &Options,
     jobid: &str,
     socket: &std::path::Path,
+    key: &crate::auth::JobKey,
 ) -> Vec<(OsString, OsString)> {
     use proto::env;
     let mut vars: Vec<(OsString, OsString)> = Vec::new();
@@ -324,6 +326,8 @@ fn job_env(
     }
     set(env::JOBID, jobid);
     set(env::SIZE, &opts.np.to_string());
+    set(env::JOB_KEY, &key.to_hex());
+    set(env::HOST, "0");
     vars.push((env::BOOTSTRAP.into(), socket.as_os_str().to_owned()));
     vars
 }

@@ -88,6 +88,15 @@ pub mod env {
     pub const INJECT: &str = "FTMPI_INJECT";
     /// How many times mpirun respawns one rank before a recovery gives up (default 16).
     pub const MAX_RESPAWNS: &str = "FTMPI_MAX_RESPAWNS";
+    /// The job's secret as 64 hex digits ([`crate::auth::KEY_ENV`]); every TCP connection
+    /// of the job proves knowledge of it.
+    pub const JOB_KEY: &str = crate::auth::KEY_ENV;
+    /// Index of the host this rank runs on, in the job's host list (0 on a one-host job).
+    /// Ranks with the same index talk through shared memory, others through TCP.
+    pub const HOST: &str = "FTMPI_HOST";
+    /// The IP address a rank's TCP listener binds to (the chosen interface's on its host);
+    /// 127.0.0.1 when unset.
+    pub const TCP_ADDR: &str = "FTMPI_TCP_ADDR";
 }
 
 const KIND_HELLO: u8 = 1;
