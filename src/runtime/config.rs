@@ -16,6 +16,10 @@ pub struct Config {
     /// `FTMPI_SHM_CMA`: `0` turns off single-copy reads (`process_vm_readv`) and streams large
     /// messages through the rings instead. Default on.
     pub cma: bool,
+    /// `FTMPI_SHM_COOP`: `0` makes the receiver of a large message copy it alone; by default
+    /// the sender copies part of it at the same time (`runtime::coop`), unless the host has
+    /// more ranks than cores, where the two would only take turns on one core.
+    pub coop: bool,
     /// `FTMPI_SPIN_COUNT`: empty polls before a waiting rank starts yielding. Default 2000 (tens
     /// of microseconds: a peer sharing our core gets it back soon)
     /// when the node has a core per rank, 50 when oversubscribed.
@@ -44,6 +48,7 @@ impl Config {
             ring_bytes,
             eager_limit,
             cma: var::<u32>("FTMPI_SHM_CMA").is_none_or(|v| v != 0),
+            coop: var::<u32>("FTMPI_SHM_COOP").map_or(!crowded, |v| v != 0),
             spin: var("FTMPI_SPIN_COUNT").unwrap_or(if crowded { 50 } else { 2000 }),
             yields: var("FTMPI_YIELD_COUNT").unwrap_or(if crowded { 4 } else { 100 }),
             coll: crate::runtime::coll::select::CollTuning::from_env(),

@@ -325,7 +325,7 @@ impl Runtime {
             let (peer, ctx) = match &req.body {
                 Body::Send(s) => (Some(s.dest), s.context),
                 // An MPI_ANY_SOURCE receive that matched a rendezvous is bound to its sender.
-                Body::Recv(r) if r.pattern.src.is_none() && matches!(r.stage, RecvStage::Streaming { .. }) => {
+                Body::Recv(r) if r.pattern.src.is_none() && matches!(r.stage, RecvStage::Streaming { .. } | RecvStage::Coop) => {
                     (r.group.members.get(req.status.source as usize).copied(), r.pattern.context)
                 }
                 Body::Recv(r) => (r.pattern.src, r.pattern.context),

@@ -14,6 +14,7 @@ pub mod coll;
 pub mod comms;
 pub mod config;
 pub mod construct;
+mod coop;
 pub mod ft;
 pub mod groups;
 pub mod p2p;
@@ -85,6 +86,8 @@ pub struct Runtime {
     pending: Vec<VecDeque<Pending>>,
     npending: usize,
     streams: Vec<u32>,
+    coops: Vec<coop::Coop>,
+    assists: Vec<coop::Assist>,
     cma_ok: bool,
     pub comms: Comms,
     pub errhandlers: Errhandlers,
@@ -206,6 +209,8 @@ pub fn init() -> Result<()> {
         pending: (0..size).map(|_| VecDeque::new()).collect(),
         npending: 0,
         streams: Vec::new(),
+        coops: Vec::new(),
+        assists: Vec::new(),
         comms,
         errhandlers,
         ctx_pool,

@@ -450,7 +450,7 @@ impl Runtime {
         }
     }
 
-    fn truncation_detail(&mut self, rid: u32, st: &Status, msg_len: usize) {
+    pub(super) fn truncation_detail(&mut self, rid: u32, st: &Status, msg_len: usize) {
         if st.error == c::MPI_ERR_TRUNCATE {
             if let Some(req) = self.reqs.get_mut(rid) {
                 req.error_detail = Some(format!(
@@ -485,7 +485,7 @@ impl Runtime {
         }
     }
 
-    fn send_ctrl(&mut self, dest: u32, kind: Kind, sreq: u64, rreq: u64) -> Result<()> {
+    pub(super) fn send_ctrl(&mut self, dest: u32, kind: Kind, sreq: u64, rreq: u64) -> Result<()> {
         let h = Header { src: self.info.rank, sreq, rreq, ..Header::new(kind) };
         self.send_frame(dest, h, None, OnSent::Nothing)
     }
@@ -495,6 +495,9 @@ impl Runtime {
         let total = h.msg_len as usize;
         let st = self.recv_status(rid, &env, total);
         if self.cma_ok && h.flags & FLAG_STREAM == 0 {
+            if self.try_start_coop(rid, &env, &h, &st)? {
+                return Ok(());
+            }
             let pid = self.shm.pid(env.src);
             let n = st.bytes;
             let res = match self.reqs.get_mut(rid) {
@@ -638,6 +641,11 @@ impl Runtime {
                 }
                 Ok(())
             }
+            Kind::Coop => {
+                self.shm.consume(&f);
+                self.on_coop(f.src, &h);
+                Ok(())
+            }
             Kind::Fin | Kind::Ack => {
                 self.shm.consume(&f);
                 let want = if h.kind() == Kind::Fin { SendStage::AwaitPull } else { SendStage::AwaitAck };
@@ -651,7 +659,7 @@ impl Runtime {
     }
 
     /// The send request named by a wire id from `src`, if it is in stage `want`.
-    fn own_send(&self, wire: u64, src: u32, want: SendStage) -> Option<u32> {
+    pub(super) fn own_send(&self, wire: u64, src: u32, want: SendStage) -> Option<u32> {
         let rid = self.reqs.from_wire(wire)?;
         match self.reqs.get(rid) {
             Some(Request { body: Body::Send(s), done: false, .. }) if s.dest == src && s.stage == want => Some(rid),
@@ -757,7 +765,7 @@ impl Runtime {
     }
 
     pub(super) fn has_outbound_work(&self) -> bool {
-        self.npending > 0 || !self.streams.is_empty()
+        self.npending > 0 || !self.streams.is_empty() || !self.coops.is_empty() || !self.assists.is_empty()
     }
 
     /// MPI_Cancel: receives still posted and sends still queued can be cancelled.

@@ -35,6 +35,7 @@ impl Runtime {
         if self.has_outbound_work() {
             did |= self.flush_pending()?;
             did |= self.push_streams()?;
+            did |= self.pump_coops()?;
         }
         Ok(did)
     }

@@ -37,6 +37,17 @@ impl Buf {
         }
     }
 
+    /// Hands out packed bytes `offset .. offset + len` in order (cut to the buffer).
+    pub fn read(&self, offset: usize, len: usize, sink: &mut dyn FnMut(&[u8])) {
+        match self {
+            Buf::User(u) => u.read(offset, len, sink),
+            Buf::Owned(v) => {
+                let end = (offset + len).min(v.len());
+                sink(&v[offset.min(end)..end]);
+            }
+        }
+    }
+
     /// Address and length when the bytes are one run in this process's memory.
     pub fn contiguous_span(&self) -> Option<(usize, usize)> {
         match self {
@@ -99,6 +110,8 @@ pub enum RecvStage {
     Posted,
     /// Receiving DATA frames after a CTS.
     Streaming { total: usize, received: usize },
+    /// Copying a large message together with its sender (`transport::shm::coop`).
+    Coop,
     Done,
 }
 

@@ -33,6 +33,10 @@ pub enum Kind {
     Fin = 5,
     /// A synchronous eager message was matched.
     Ack = 6,
+    /// The receiver of an RTS invites the sender to copy part of the message into its
+    /// buffer (`addr`), claiming pieces from copy slot `offset & 0xffff` of generation
+    /// `offset >> 16`; `msg_len` bytes are wanted. The FIN follows as usual.
+    Coop = 7,
 }
 
 impl Kind {
@@ -44,6 +48,7 @@ impl Kind {
             4 => Kind::Data,
             5 => Kind::Fin,
             6 => Kind::Ack,
+            7 => Kind::Coop,
             _ => return None,
         })
     }
@@ -72,7 +77,8 @@ pub struct Header {
     pub sreq: u64,
     /// Receiver's request id (CTS, DATA).
     pub rreq: u64,
-    /// Address of the sender's packed data (RTS), for a single-copy read.
+    /// Address of the sender's packed data (RTS), for a single-copy read, or of the
+    /// receiver's buffer (COOP).
     pub addr: u64,
     /// Byte offset of this piece in the message (DATA).
     pub offset: u64,
@@ -152,7 +158,7 @@ impl Header {
         b[24..28].copy_from_slice(&(self.len as u32).to_le_bytes());
         b[32..40].copy_from_slice(&self.msg_len.to_le_bytes());
         b[40..48].copy_from_slice(&self.sreq.to_le_bytes());
-        let aux = if self.kind() == Kind::Rts { self.addr } else { self.rreq };
+        let aux = if matches!(self.kind(), Kind::Rts | Kind::Coop) { self.addr } else { self.rreq };
         b[48..56].copy_from_slice(&aux.to_le_bytes());
         b[56..64].copy_from_slice(&self.offset.to_le_bytes());
         b
@@ -184,8 +190,9 @@ impl Header {
             let aux = u64_at(b, 48);
             h.msg_len = u64_at(b, 32);
             h.sreq = u64_at(b, 40);
-            h.rreq = if kind == Kind::Rts { 0 } else { aux };
-            h.addr = if kind == Kind::Rts { aux } else { 0 };
+            let addressed = matches!(kind, Kind::Rts | Kind::Coop);
+            h.rreq = if addressed { 0 } else { aux };
+            h.addr = if addressed { aux } else { 0 };
             h.offset = u64_at(b, 56);
         }
         if h.src != expected_src {
@@ -216,7 +223,7 @@ impl Header {
                     return Err(WireError::BadOffset { offset: h.offset, len: h.len, msg_len: h.msg_len });
                 }
             }
-            Kind::Cts | Kind::Fin | Kind::Ack => {
+            Kind::Cts | Kind::Fin | Kind::Ack | Kind::Coop => {
                 if h.len != 0 {
                     return Err(WireError::BadLength { kind, len: h.len, limit: 0 });
                 }
@@ -244,6 +251,8 @@ mod tests {
         assert_eq!(Header::decode(&s.encode(), 3, 1000), Ok(s));
         let r = Header { src: 3, tag: 1, msg_len: 1 << 40, sreq: 5, addr: 0xdead_beef, ..Header::new(Kind::Rts) };
         assert_eq!(Header::decode(&r.encode(), 3, 1000), Ok(r));
+        let c = Header { src: 3, msg_len: 1 << 20, sreq: 5, addr: 0x7f00_0000, offset: 9 << 16 | 4, ..Header::new(Kind::Coop) };
+        assert_eq!(Header::decode(&c.encode(), 3, 1000), Ok(c));
     }
 
     #[test]

@@ -67,3 +67,29 @@ pub fn allow_peers() {
         libc::prctl(libc::PR_SET_PTRACER, libc::PR_SET_PTRACER_ANY, 0, 0, 0);
     }
 }
+
+/// Writes `local` into process `pid` at `remote` (the mirror of [`read`] for one contiguous
+/// range), looping over partial transfers.
+pub fn write(pid: i32, remote: u64, local: &[u8]) -> io::Result<()> {
+    let mut done = 0usize;
+    while done < local.len() {
+        let rest = &local[done..];
+        let liov = libc::iovec { iov_base: rest.as_ptr() as *mut libc::c_void, iov_len: rest.len() };
+        let riov = libc::iovec { iov_base: (remote as usize + done) as *mut libc::c_void, iov_len: rest.len() };
+        // SAFETY: the local iovec points into a slice we borrow for the whole call and the
+        // kernel only reads it; the remote range is checked by the kernel.
+        let n = unsafe { libc::process_vm_writev(pid, &liov, 1, &riov, 1, 0) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        if n == 0 {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "process_vm_writev wrote nothing"));
+        }
+        done += n as usize;
+    }
+    Ok(())
+}

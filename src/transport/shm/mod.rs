@@ -6,6 +6,7 @@
 //! opens a peer's segment on first use and writes frames into its own ring there.
 
 pub mod cma;
+pub mod coop;
 pub mod doorbell;
 pub mod ring;
 pub mod segment;
@@ -16,7 +17,7 @@ use std::time::Duration;
 use crate::transport::userbuf::UserBuf;
 use crate::transport::wire::{HEADER_LEN, Header, WireError};
 use ring::{Ring, TxState, padded};
-use segment::Segment;
+use segment::{COOP_SLOTS, CoopSlot, Segment};
 
 /// What follows a header in a frame.
 pub enum Payload<'a> {
@@ -58,6 +59,9 @@ pub struct ShmTransport {
     peer_names: Vec<String>,
     peer_pids: Vec<i32>,
     next_poll: usize,
+    /// Copy slots of the own segment not in use.
+    coop_free: Vec<usize>,
+    coop_gen: u64,
 }
 
 impl ShmTransport {
@@ -75,6 +79,8 @@ impl ShmTransport {
             peer_names: vec![String::new(); size],
             peer_pids: vec![0; size],
             next_poll: 0,
+            coop_free: (0..COOP_SLOTS).rev().collect(),
+            coop_gen: 0,
         })
     }
 
@@ -283,6 +289,47 @@ impl ShmTransport {
     /// Wakes this rank from another thread of the same process (control events).
     pub fn wake_handle(&self) -> WakeHandle {
         WakeHandle { name: self.own_name.clone() }
+    }
+
+    /// Takes a free copy slot of this rank's segment for a new message: (slot, generation).
+    pub fn coop_start(&mut self) -> Option<(usize, u64)> {
+        let slot = self.coop_free.pop()?;
+        self.coop_gen = (self.coop_gen + 1) & coop::GEN_MASK;
+        coop::open(self.own.coop_slot(slot), self.coop_gen);
+        Some((slot, self.coop_gen))
+    }
+
+    /// Gives a copy slot back once no one can write through it any more.
+    pub fn coop_end(&mut self, slot: usize) {
+        debug_assert!(!self.coop_free.contains(&slot));
+        self.coop_free.push(slot);
+    }
+
+    /// A copy slot of this rank's segment.
+    pub fn own_coop(&self, slot: usize) -> &CoopSlot {
+        self.own.coop_slot(slot)
+    }
+
+    /// A copy slot of `dest`'s segment (`slot` comes from `dest` and is checked).
+    pub fn peer_coop(&mut self, dest: u32, slot: usize) -> io::Result<&CoopSlot> {
+        if slot >= COOP_SLOTS {
+            return Err(io::Error::other(format!("rank {dest} named copy slot {slot} of {COOP_SLOTS}")));
+        }
+        Ok(self.peer(dest)?.seg.coop_slot(slot))
+    }
+
+    /// Writes the bytes `source` hands out, in order, into `dest`'s memory from `addr` on.
+    pub fn cma_write(&self, dest: u32, addr: u64, source: impl FnOnce(&mut dyn FnMut(&[u8]))) -> io::Result<()> {
+        let pid = self.peer_pids[dest as usize];
+        let mut at = addr;
+        let mut res = Ok(());
+        source(&mut |s| {
+            if res.is_ok() {
+                res = cma::write(pid, at, s);
+                at += s.len() as u64;
+            }
+        });
+        res
     }
 
     /// Reads `len` packed bytes of `src`'s memory at `addr` into `ub` at packed `offset`.

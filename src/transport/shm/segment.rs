@@ -18,7 +18,7 @@ use nix::sys::stat::{Mode, fstat};
 use nix::unistd::ftruncate;
 
 const MAGIC: u64 = 0x4654_4d50_4953_484d; // "FTMPISHM"
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 /// Bytes before the first ring: the header and the doorbell, each on its own cache line.
 pub const HEADER_BYTES: usize = 4096;
 /// Control bytes in front of each ring's data: the producer's and the consumer's line.
@@ -39,7 +39,28 @@ struct SegHeader {
     sleeping: AtomicU32,
 }
 
-const _: () = assert!(std::mem::size_of::<SegHeader>() <= HEADER_BYTES);
+const _: () = assert!(std::mem::size_of::<SegHeader>() <= COOP_OFFSET);
+
+/// Where the copy slots start inside the header page.
+const COOP_OFFSET: usize = 1024;
+/// Copy slots per segment: large messages this rank receives at once with the sender's help.
+pub const COOP_SLOTS: usize = (HEADER_BYTES - COOP_OFFSET) / 64;
+
+/// One large message being copied into its owner by two processes at once (see
+/// `super::coop`). Owned by the receiver, whose segment holds it; the sender only claims
+/// pieces and reports what it wrote.
+#[repr(C)]
+pub struct CoopSlot {
+    /// `generation << 40 | next unclaimed byte offset`.
+    pub claim: AtomicU64,
+    /// Bytes the sender has finished writing.
+    pub done: AtomicU64,
+    /// Non-zero (the generation with bit 63 set) when the sender failed to write a piece.
+    pub fail: AtomicU64,
+    _pad: [u8; 40],
+}
+
+const _: () = assert!(std::mem::size_of::<CoopSlot>() == 64);
 
 /// The consumer's position of one ring, on its own cache line (the producer publishes
 /// frames through stamps in the data, see `ring`; its line here is reserved).
@@ -159,6 +180,14 @@ impl Segment {
 
     pub fn sleeping(&self) -> &AtomicU32 {
         &self.header().sleeping
+    }
+
+    /// Copy slot `i` (`i < COOP_SLOTS`).
+    pub fn coop_slot(&self, i: usize) -> &CoopSlot {
+        assert!(i < COOP_SLOTS);
+        // SAFETY: the slots lie inside the header page, which every mapping has (checked at
+        // create/open), 64-byte aligned; CoopSlot is made of atomics and padding.
+        unsafe { &*(self.ptr.as_ptr().add(COOP_OFFSET + i * 64) as *const CoopSlot) }
     }
 
     /// The control lines and the data area of ring `i`.
