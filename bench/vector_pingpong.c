@@ -8,6 +8,14 @@
  *     vector_pingpong contiguous <bytes> <microseconds>
  *     vector_pingpong column <bytes> <microseconds>
  *     vector_pingpong ratio <column / contiguous>
+ *     vector_pingpong pack_loop <bytes> <microseconds>
+ *     vector_pingpong unpack_loop <bytes> <microseconds>
+ *     vector_pingpong floor_ratio <max(pack_loop, unpack_loop) / contiguous>
+ *
+ * The last three are the machine's floor, with no MPI at all: a plain C loop gathering the
+ * column into a line and one scattering a line into a column. Any column transfer has to
+ * do both (one on each side); done at the same time on two cores, it still cannot take
+ * less than the slower loop, so floor_ratio is the best ratio any MPI can reach here.
  *
  * Options: -N <matrix order> (default 4096), -n <round trips> (default 1000), -k <columns
  * per message> (default 1), -q (quick: 50 round trips), -r <limit> (exit 3 if the ratio is
@@ -39,6 +47,36 @@ static double pingpong(int rank, void *sbuf, void *rbuf, int count, MPI_Datatype
             }
         }
         runs[r] = (MPI_Wtime() - t0) * 1e6 / (2.0 * (double)iters);
+    }
+    for (int i = 0; i < 5; i++)
+        for (int j = i + 1; j < 5; j++)
+            if (runs[j] < runs[i]) {
+                double t = runs[i];
+                runs[i] = runs[j];
+                runs[j] = t;
+            }
+    return runs[2];
+}
+
+/* Microseconds per pass of a plain loop between column(s) of `mat` and `line`: gather
+ * (unpack = 0) or scatter (unpack = 1); the median of 5 runs of `iters` passes. */
+static double strided_loop(double *mat, double *line, long n, long k, long iters, int unpack)
+{
+    double runs[5];
+    for (int r = 0; r < 5; r++) {
+        double t0 = MPI_Wtime();
+        for (long it = 0; it < iters; it++) {
+            for (long i = 0; i < n; i++)
+                for (long j = 0; j < k; j++) {
+                    if (unpack)
+                        mat[i * n + j] = line[i * k + j];
+                    else
+                        line[i * k + j] = mat[i * n + j];
+                }
+            /* Keep the compiler from folding the passes together. */
+            __asm__ volatile("" : : "r"(mat), "r"(line) : "memory");
+        }
+        runs[r] = (MPI_Wtime() - t0) * 1e6 / (double)iters;
     }
     for (int i = 0; i < 5; i++)
         for (int j = i + 1; j < 5; j++)
@@ -133,11 +171,16 @@ int main(int argc, char **argv)
     double t_contig = pingpong(rank, line_s, line_r, (int)(n * k), MPI_DOUBLE, iters);
     double t_column = pingpong(rank, a + col, b + col, 1, column, iters);
     double ratio = t_column / t_contig;
+    double t_pack = strided_loop(a + col, line_r, n, k, iters, 0);
+    double t_unpack = strided_loop(b + col, line_s, n, k, iters, 1);
     if (rank == 0) {
         printf("# %ld x %ld doubles, %ld column(s) per message, %ld round trips, median of 5 runs\n", n, n, k, iters);
         printf("vector_pingpong contiguous %.0f %.2f\n", bytes, t_contig);
         printf("vector_pingpong column %.0f %.2f\n", bytes, t_column);
         printf("vector_pingpong ratio %.2f\n", ratio);
+        printf("vector_pingpong pack_loop %.0f %.2f\n", bytes, t_pack);
+        printf("vector_pingpong unpack_loop %.0f %.2f\n", bytes, t_unpack);
+        printf("vector_pingpong floor_ratio %.2f\n", (t_pack > t_unpack ? t_pack : t_unpack) / t_contig);
     }
     MPI_Type_free(&column);
     free(a);
