@@ -48,10 +48,12 @@ pub mod endpoint;
 
 use std::io::{self, BufReader, IoSlice, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use nix::sys::socket::{MsgFlags, sendmsg};
 use parking_lot::{Condvar, Mutex};
 
 use crate::auth::{self, JobKey};
@@ -359,9 +361,17 @@ fn frame_len_at(ring: &Ring<'_>, pos: u64) -> u64 {
     padded(hlen + len) as u64
 }
 
+/// Writes both slices, as `writev` would, but with `MSG_NOSIGNAL`: a peer that died must
+/// not kill this process with SIGPIPE (C programs keep its default action).
 fn write_all2(s: &mut TcpStream, mut a: &[u8], mut b: &[u8]) -> io::Result<()> {
     while !a.is_empty() || !b.is_empty() {
-        let n = s.write_vectored(&[IoSlice::new(a), IoSlice::new(b)])?;
+        let iov = [IoSlice::new(a), IoSlice::new(b)];
+        let n = loop {
+            match sendmsg::<()>(s.as_raw_fd(), &iov, &[], MsgFlags::MSG_NOSIGNAL, None) {
+                Err(nix::errno::Errno::EINTR) => continue,
+                r => break r.map_err(io::Error::from)?,
+            }
+        };
         if n == 0 {
             return Err(io::ErrorKind::WriteZero.into());
         }
