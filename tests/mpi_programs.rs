@@ -474,6 +474,10 @@ fn parse_line(root: &Path, dir: &str, lang: Lang, words: &[String]) -> Result<Sp
             _ => return Err(format!("unknown option {w:?}")),
         }
     }
+    // The transport is part of what a run tests: `cargo test -- "over tcp"` selects them.
+    if let Some((_, t)) = spec.env.iter().find(|(k, _)| k == "FTMPI_TRANSPORT") {
+        spec.name = format!("{} over {t}", spec.name);
+    }
     Ok(spec)
 }
 

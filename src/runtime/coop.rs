@@ -111,7 +111,7 @@ impl Runtime {
             self.reject(src, "COOP for a send that is not waiting for its FIN");
             return;
         };
-        let fits = matches!(self.reqs.get(rid), Some(Request { body: Body::Send(s), .. })
+        let fits = self.shm.can_cma(src) && matches!(self.reqs.get(rid), Some(Request { body: Body::Send(s), .. })
             if s.buf.contiguous_span().is_some() && h.msg_len as usize <= s.buf.len());
         if !fits || !self.config.coop {
             // Nothing to do: the receiver copies everything itself.

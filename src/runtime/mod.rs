@@ -148,6 +148,10 @@ pub fn init() -> Result<()> {
     let mut shm = ShmTransport::create(name, info.size as usize, config.ring_bytes)
         .map_err(|e| MpiError::other(format!("cannot create the shared-memory segment in /dev/shm: {e}")))?;
     crate::transport::shm::cma::allow_peers();
+    let transport = crate::transport::tcp::Mode::from_env().map_err(MpiError::other)?;
+    if info.socket.is_some() {
+        start_tcp(&mut shm, &info, transport)?;
+    }
     let mut boot = None;
     let table = match &info.socket {
         Some(path) => {
@@ -224,12 +228,38 @@ pub fn init() -> Result<()> {
     Ok(())
 }
 
+/// Prepares the TCP side of the transport before the fence: the host index and listener
+/// address go into the endpoint blob (`FTMPI_HOST`, `FTMPI_TCP_ADDR`).
+fn start_tcp(shm: &mut ShmTransport, info: &JobInfo, transport: crate::transport::tcp::Mode) -> Result<()> {
+    use crate::launcher::proto::env;
+    let host = match std::env::var(env::HOST) {
+        Ok(v) => v.trim().parse::<u32>().map_err(|_| MpiError::other(format!("{}={v:?} is not a host index", env::HOST)))?,
+        Err(_) => 0,
+    };
+    let chosen = std::env::var(env::TCP_ADDR).ok().filter(|v| !v.trim().is_empty());
+    let bind: std::net::IpAddr = chosen
+        .as_deref()
+        .unwrap_or("127.0.0.1")
+        .trim()
+        .parse()
+        .map_err(|_| MpiError::other(format!("{}={:?} is not an IP address", env::TCP_ADDR, chosen.as_deref().unwrap_or(""))))?;
+    let key = crate::auth::JobKey::from_env();
+    // An address chosen by the launcher means a job across hosts: serve from the start, so
+    // a rank respawned on another host can reach this one.
+    let keep = chosen.is_some() && key.is_some();
+    let forced = transport == crate::transport::tcp::Mode::Tcp;
+    shm.listen(info.rank, info.incarnation, host, forced, bind, key, keep)
+        .map_err(|e| MpiError::other(format!("cannot start the TCP transport: {e}")))
+}
+
 /// Ends MPI: synchronizes with the other ranks, tells the launcher, releases the segment.
 pub fn finalize() -> Result<()> {
     attrs::finalize_self()?;
     with(|rt| {
         // Through mpirun rather than a barrier on MPI_COMM_WORLD: it never waits for the dead.
         rt.finalize_barrier()?;
+        // Everyone is in MPI_Finalize: TCP peers are told this is a close, not a failure.
+        rt.shm.close_tcp(std::time::Duration::from_secs(5));
         rt.shm.unlink_own();
         Ok(())
     })?;

@@ -299,6 +299,12 @@ impl Runtime {
         } else {
             h.kind = Some(Kind::Rts);
             h.sreq = wire;
+            if !self.shm.can_cma(dest) {
+                // Another host's memory is out of process_vm_readv's reach: stream the data.
+                h.flags = FLAG_STREAM;
+                s.stage = SendStage::Queued;
+                return self.send_frame(dest, h, None, OnSent::AwaitPull(rid));
+            }
             if let Buf::User(u) = &s.buf
                 && u.contiguous_span().is_none()
             {
@@ -494,7 +500,7 @@ impl Runtime {
     fn start_pull(&mut self, rid: u32, env: Envelope, h: Header) -> Result<()> {
         let total = h.msg_len as usize;
         let st = self.recv_status(rid, &env, total);
-        if self.cma_ok && h.flags & FLAG_STREAM == 0 {
+        if self.cma_ok && h.flags & FLAG_STREAM == 0 && self.shm.can_cma(env.src) {
             if self.try_start_coop(rid, &env, &h, &st)? {
                 return Ok(());
             }

@@ -19,6 +19,13 @@ impl Runtime {
     /// One round of progress. Returns whether anything happened.
     pub fn progress(&mut self) -> Result<bool> {
         let mut did = self.ft_poll()?;
+        if self.shm.tcp_news() {
+            // A TCP connection broke: the peer is suspected like a vanished local one.
+            for r in self.shm.take_lost() {
+                self.suspect(r);
+            }
+            did = true;
+        }
         for _ in 0..FRAMES_PER_POLL {
             match self.shm.poll_frame() {
                 None => break,

@@ -15,10 +15,14 @@
 //! - Untrusted input: every header is validated by [`wire::Header::decode`] before it is
 //!   obeyed; a bad frame is reported to the runtime, never trusted.
 //!
+//! - Per peer: shared memory within a host; between hosts (or with `FTMPI_TRANSPORT=tcp`) the
+//!   [`tcp`] bridge, which feeds the same rings from sockets.
+//!
 //! `unsafe` lives only in [`userbuf`] (user memory) and [`shm`] (mapped memory, futexes,
 //! process_vm_readv).
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod shm;
+pub mod tcp;
 pub mod userbuf;
 pub mod wire;

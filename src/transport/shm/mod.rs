@@ -4,6 +4,12 @@
 //! Each rank owns one segment, `/dev/shm/ftmpi-<job>-<rank>-<incarnation>`, holding one
 //! inbound ring per sender (itself included, so self-sends take the same path). A sender
 //! opens a peer's segment on first use and writes frames into its own ring there.
+//!
+//! A peer on another host (or every peer, with `FTMPI_TRANSPORT=tcp`) is reached through the
+//! TCP ring bridge ([`crate::transport::tcp`]): its ring here is fed by a reader thread, and
+//! frames to it go into a private outbox that a writer thread sends. Everything above
+//! `try_send` and `poll_frame` is the same for both; [`ShmTransport::can_cma`] tells the
+//! runtime when single-copy reads are impossible.
 
 pub mod cma;
 pub mod coop;
@@ -12,7 +18,13 @@ pub mod ring;
 pub mod segment;
 
 use std::io::{self, IoSliceMut};
-use std::time::Duration;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::auth::JobKey;
+use crate::transport::tcp::endpoint::Endpoint;
+use crate::transport::tcp::{Bridge, Outbound};
 
 use crate::transport::userbuf::UserBuf;
 use crate::transport::wire::{HEADER_LEN, Header, WireError};
@@ -44,13 +56,15 @@ pub struct BadFrame {
 }
 
 struct Peer {
-    seg: Segment,
+    /// The peer's segment, or for a TCP peer the outbox towards it (one ring).
+    seg: Arc<Segment>,
     tx: TxState,
+    out: Option<Outbound>,
 }
 
 /// The shared-memory endpoints of one rank.
 pub struct ShmTransport {
-    own: Segment,
+    own: Arc<Segment>,
     own_name: String,
     rx_tail: Vec<u64>,
     /// Senders whose ring held a malformed frame: no longer read.
@@ -62,6 +76,14 @@ pub struct ShmTransport {
     /// Copy slots of the own segment not in use.
     coop_free: Vec<usize>,
     coop_gen: u64,
+    /// Peers reached through TCP.
+    remote: Vec<bool>,
+    peer_tcp: Vec<Option<SocketAddr>>,
+    me: u32,
+    host: u32,
+    incarnation: u32,
+    force_tcp: bool,
+    tcp: Option<Bridge>,
 }
 
 impl ShmTransport {
@@ -69,7 +91,7 @@ impl ShmTransport {
     pub fn create(name: String, size: usize, ring_cap: usize) -> io::Result<ShmTransport> {
         // A stale segment of a crashed job with the same name would make O_EXCL fail.
         Segment::unlink(&name);
-        let own = Segment::create(&name, size, ring_cap)?;
+        let own = Arc::new(Segment::create(&name, size, ring_cap)?);
         Ok(ShmTransport {
             own,
             own_name: name,
@@ -81,12 +103,85 @@ impl ShmTransport {
             next_poll: 0,
             coop_free: (0..COOP_SLOTS).rev().collect(),
             coop_gen: 0,
+            remote: vec![false; size],
+            peer_tcp: vec![None; size],
+            me: 0,
+            host: 0,
+            incarnation: 0,
+            force_tcp: false,
+            tcp: None,
         })
     }
 
-    /// The endpoint blob published at the fence: the segment's name.
+    /// Makes this rank reachable over TCP: binds a listener on `bind` (any port), whose
+    /// address goes into the endpoint blob. Connections are accepted only once some peer
+    /// needs them (see `set_peers`), or at once when `keep` (the launcher chose an address).
+    pub fn listen(&mut self, me: u32, incarnation: u32, host: u32, force_tcp: bool, bind: IpAddr, key: Option<JobKey>, keep: bool) -> io::Result<()> {
+        self.me = me;
+        self.incarnation = incarnation;
+        self.host = host;
+        self.force_tcp = force_tcp;
+        let mut b = Bridge::new(me, incarnation, self.own.clone(), bind, key);
+        if keep || force_tcp {
+            b.serve()?;
+        }
+        self.tcp = Some(b);
+        Ok(())
+    }
+
+    /// The endpoint blob published at the fence (see `tcp::endpoint`).
     pub fn endpoint(&self) -> Vec<u8> {
-        self.own_name.as_bytes().to_vec()
+        let tcp = self.tcp.as_ref().and_then(|b| b.addr());
+        Endpoint { host: self.host, incarnation: self.incarnation, shm: self.own_name.clone(), tcp }.encode()
+    }
+
+    /// Takes in a peer's endpoint blob (untrusted input) and decides how it is reached.
+    fn install(&mut self, r: usize, pid: u32, blob: &[u8]) -> io::Result<()> {
+        let e = Endpoint::decode(blob).map_err(|e| io::Error::other(format!("endpoint of rank {r}: {e}")))?;
+        let remote = r as u32 != self.me && self.tcp.is_some() && (self.force_tcp || e.host != self.host);
+        if remote && e.tcp.is_none() {
+            return Err(io::Error::other(format!("rank {r} is on host {} (this rank on host {}) but has no TCP listener", e.host, self.host)));
+        }
+        if let Some(b) = self.tcp.as_mut() {
+            b.expect(r as u32, e.incarnation);
+            if remote {
+                b.serve()?;
+            }
+        }
+        self.peer_names[r] = e.shm;
+        self.peer_pids[r] = pid as i32;
+        self.remote[r] = remote;
+        self.peer_tcp[r] = e.tcp;
+        Ok(())
+    }
+
+    /// False for a peer whose memory `process_vm_readv` cannot reach (another host, or TCP
+    /// forced): large messages to and from it are streamed.
+    pub fn can_cma(&self, peer: u32) -> bool {
+        !self.remote.get(peer as usize).copied().unwrap_or(true)
+    }
+
+    /// True when a TCP connection broke since the last `take_lost`.
+    pub fn tcp_news(&self) -> bool {
+        self.tcp.as_ref().is_some_and(|b| b.has_news())
+    }
+
+    /// The peers whose TCP connection broke (to be suspected).
+    pub fn take_lost(&mut self) -> Vec<u32> {
+        self.tcp.as_ref().map(|b| b.take_lost()).unwrap_or_default()
+    }
+
+    /// Sends what is queued for TCP peers and says goodbye, so they do not take the
+    /// closing connections for failures (`MPI_Finalize`). Waits at most `timeout`.
+    pub fn close_tcp(&mut self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        let outs: Vec<&Outbound> = self.peers.iter().flatten().filter_map(|p| p.out.as_ref()).collect();
+        for o in &outs {
+            o.close();
+        }
+        for o in &outs {
+            o.wait_closed(deadline);
+        }
     }
 
     /// Removes this rank's segment name (peers that mapped it keep their mapping).
@@ -100,12 +195,7 @@ impl ShmTransport {
             return Err(io::Error::other(format!("endpoint table has {} entries, job has {}", table.len(), self.peers.len())));
         }
         for (r, (pid, blob)) in table.iter().enumerate() {
-            let name = std::str::from_utf8(blob).map_err(|_| io::Error::other(format!("endpoint of rank {r} is not UTF-8")))?;
-            if !name.starts_with("ftmpi-") || name.contains('/') || name.len() > 200 {
-                return Err(io::Error::other(format!("endpoint of rank {r} is not a segment name: {name:?}")));
-            }
-            self.peer_names[r] = name.to_string();
-            self.peer_pids[r] = *pid as i32;
+            self.install(r, *pid, blob)?;
         }
         Ok(())
     }
@@ -127,11 +217,20 @@ impl ShmTransport {
     fn peer(&mut self, dest: u32) -> io::Result<&mut Peer> {
         let d = dest as usize;
         if self.peers[d].is_none() {
-            let seg = Segment::open(&self.peer_names[d])?;
-            if seg.nrings() != self.rx_tail.len() || seg.ring_cap() != self.own.ring_cap() {
-                return Err(io::Error::other(format!("segment of rank {dest} does not match this job")));
+            if self.remote[d] {
+                let (Some(b), Some(addr)) = (self.tcp.as_ref(), self.peer_tcp[d]) else {
+                    return Err(io::Error::other(format!("rank {dest} has no TCP address")));
+                };
+                let outbox = Arc::new(Segment::private(1, self.own.ring_cap())?);
+                let out = b.connect(dest, addr, outbox.clone())?;
+                self.peers[d] = Some(Peer { seg: outbox, tx: TxState::default(), out: Some(out) });
+            } else {
+                let seg = Segment::open(&self.peer_names[d])?;
+                if seg.nrings() != self.rx_tail.len() || seg.ring_cap() != self.own.ring_cap() {
+                    return Err(io::Error::other(format!("segment of rank {dest} does not match this job")));
+                }
+                self.peers[d] = Some(Peer { seg: Arc::new(seg), tx: TxState::default(), out: None });
             }
-            self.peers[d] = Some(Peer { seg, tx: TxState::default() });
         }
         Ok(self.peers[d].as_mut().expect("opened above"))
     }
@@ -143,7 +242,12 @@ impl ShmTransport {
         let hlen = hdr.wire_len();
         let frame_len = padded(hlen + len);
         let peer = self.peer(dest)?;
-        let (ctl, data) = peer.seg.ring(me as usize);
+        let ring_index = match &peer.out {
+            None => me as usize,
+            Some(o) if o.broken() => return Err(io::Error::other(format!("the connection to rank {dest} is lost"))),
+            Some(_) => 0,
+        };
+        let (ctl, data) = peer.seg.ring(ring_index);
         let ring = Ring { ctl, data, cap: peer.seg.ring_cap() };
         if ring.free(&mut peer.tx, frame_len) < frame_len {
             return Ok(false);
@@ -228,7 +332,11 @@ impl ShmTransport {
         if s >= self.rx_tail.len() {
             return;
         }
-        self.own_ring(s).reset();
+        // A TCP peer's reader must stop writing into the ring before it is emptied.
+        match &self.tcp {
+            Some(b) => b.forget(src, || self.own_ring(s).reset()),
+            None => self.own_ring(s).reset(),
+        }
         self.rx_tail[s] = 0;
         self.poisoned[s] = false;
         self.peers[s] = None;
@@ -240,14 +348,8 @@ impl ShmTransport {
         if r >= self.peers.len() {
             return Err(io::Error::other(format!("no rank {rank} in this job")));
         }
-        let name = std::str::from_utf8(endpoint).map_err(|_| io::Error::other(format!("endpoint of rank {r} is not UTF-8")))?;
-        if !name.starts_with("ftmpi-") || name.contains('/') || name.len() > 200 {
-            return Err(io::Error::other(format!("endpoint of rank {r} is not a segment name: {name:?}")));
-        }
         self.peers[r] = None;
-        self.peer_names[r] = name.to_string();
-        self.peer_pids[r] = pid as i32;
-        Ok(())
+        self.install(r, pid, endpoint)
     }
 
     /// The payload of a frame returned by `poll_frame`, as at most two slices.
@@ -272,7 +374,7 @@ impl ShmTransport {
 
     /// True when some inbound ring holds unread bytes.
     pub fn has_input(&self) -> bool {
-        (0..self.rx_tail.len()).any(|s| !self.poisoned[s] && self.own_ring(s).ready(self.rx_tail[s]))
+        (0..self.rx_tail.len()).any(|s| !self.poisoned[s] && self.own_ring(s).ready(self.rx_tail[s])) || self.tcp_news()
     }
 
     /// Sleeps on the doorbell until a frame arrives, the doorbell is rung, or `timeout`.

@@ -58,6 +58,24 @@ impl<'a> Ring<'a> {
         }
     }
 
+    /// Hands `fill` the `len` bytes at ring position `pos` as writable slices (two at the
+    /// wrap), so a socket can be read straight into the ring. Producer side, like `write_at`.
+    pub fn fill_at<E>(&self, pos: u64, len: usize, mut fill: impl FnMut(&mut [u8]) -> Result<(), E>) -> Result<(), E> {
+        let off = (pos as usize) & (self.cap - 1);
+        let len = len.min(self.cap);
+        let first = len.min(self.cap - off);
+        // SAFETY: both ranges are inside the data area and owned by the producer until it
+        // publishes them (it checked the free space); no other reference to them exists.
+        let a = unsafe { std::slice::from_raw_parts_mut(self.data.add(off), first) };
+        fill(a)?;
+        if len > first {
+            // SAFETY: as above; the part after the wrap starts at the data area.
+            let b = unsafe { std::slice::from_raw_parts_mut(self.data, len - first) };
+            fill(b)?;
+        }
+        Ok(())
+    }
+
     fn stamp(&self, pos: u64) -> &'a AtomicU64 {
         let off = (pos as usize) & (self.cap - 1);
         debug_assert_eq!(off % LINE, 0);

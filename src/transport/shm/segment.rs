@@ -13,7 +13,7 @@ use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use nix::fcntl::OFlag;
-use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap, shm_open, shm_unlink};
+use nix::sys::mman::{MapFlags, ProtFlags, mmap, mmap_anonymous, munmap, shm_open, shm_unlink};
 use nix::sys::stat::{Mode, fstat};
 use nix::unistd::ftruncate;
 
@@ -85,6 +85,10 @@ pub struct Segment {
 // SAFETY: the mapping is plain shared memory accessed through atomics and byte copies; the
 // owning `Segment` may move between threads like any other owned buffer.
 unsafe impl Send for Segment {}
+// SAFETY: every shared access goes through atomics (header, ring control, stamps) or through
+// the ring's byte copies, whose single-producer single-consumer protocol is the same whether
+// the other side is another process or another thread (the TCP bridge's reader and writer).
+unsafe impl Sync for Segment {}
 
 fn shm_name(name: &str) -> io::Result<CString> {
     CString::new(format!("/{name}")).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in segment name"))
@@ -119,6 +123,24 @@ impl Segment {
         }
         let ptr = map(&fd, len)?;
         let seg = Segment { ptr, len, nrings, ring_cap };
+        let h = seg.header();
+        h.version.store(VERSION, Ordering::Relaxed);
+        h.nrings.store(nrings as u32, Ordering::Relaxed);
+        h.ring_cap.store(ring_cap as u64, Ordering::Relaxed);
+        h.owner_pid.store(std::process::id(), Ordering::Relaxed);
+        h.magic.store(MAGIC, Ordering::Release);
+        Ok(seg)
+    }
+
+    /// A segment in this process's private memory, with the same layout: the TCP bridge's
+    /// outbox towards one peer (the MPI thread produces, the writer thread consumes).
+    pub fn private(nrings: usize, ring_cap: usize) -> io::Result<Segment> {
+        assert!(ring_cap.is_power_of_two() && ring_cap >= 4096);
+        let len = segment_bytes(nrings, ring_cap);
+        let nz = NonZeroUsize::new(len).ok_or_else(|| io::Error::other("empty segment"))?;
+        // SAFETY: a fresh anonymous mapping (zero-filled); no existing memory is affected.
+        let p = unsafe { mmap_anonymous(None, nz, ProtFlags::PROT_READ | ProtFlags::PROT_WRITE, MapFlags::MAP_PRIVATE) }?;
+        let seg = Segment { ptr: p.cast(), len, nrings, ring_cap };
         let h = seg.header();
         h.version.store(VERSION, Ordering::Relaxed);
         h.nrings.store(nrings as u32, Ordering::Relaxed);

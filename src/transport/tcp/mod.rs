@@ -1,0 +1,733 @@
+//! TCP between ranks on different hosts: a bridge that extends the shared-memory rings over
+//! a socket, so that matching, probes, collectives and the fault-tolerance code see the same
+//! rings whatever carries the bytes.
+//!
+//! # The ring bridge
+//! Every rank's segment already holds one inbound SPSC ring per sender and one doorbell. For
+//! a sender on another host, the producer of that ring is a *reader thread* of the receiving
+//! rank: it reads frames from the sender's connection, validates each header with
+//! [`Header::decode`] (the bytes are untrusted), writes the frame into the ring, publishes it
+//! and rings the doorbell, exactly as a sender on the same host would. On the sending side
+//! the MPI thread writes frames into an *outbox*: a ring with the same layout in private
+//! memory ([`Segment::private`]), drained onto the socket by a *writer thread*. The wire
+//! format is the ring's own: frames padded to 64-byte lines, so the writer sends whatever run
+//! of published frames it finds with one `writev` (the ring's wrap makes two slices), without
+//! copying, and the reader reads each payload straight into the receiving ring. Threads touch
+//! only rings, doorbells and this module's tables, never MPI state.
+//!
+//! Why a bridge rather than a second transport beside shared memory: the runtime reads frames
+//! in place (payload slices, consume), drains a dead sender's ring, and sleeps on one futex;
+//! with the bridge all of that is unchanged and per-peer choice is one flag. The cost is one
+//! copy on each side (user buffer to outbox, socket to ring), the copies a TCP stack makes
+//! anyway with a bounce buffer.
+//!
+//! # Connections
+//! One connection per ordered pair, made by the sender on its first frame to that peer (the
+//! writer thread connects while frames wait in the outbox): connections are one-way like the
+//! rings, so two ranks that start talking at the same time never race to make the same
+//! connection, and no rank needs a connection it never uses. Every connection runs the job
+//! key's challenge-response ([`crate::auth`]) under a read timeout; then the connecting side
+//! says which world rank and incarnation it is and the size of its rings. The listener admits
+//! it only for the incarnation this rank knows for that rank, and only when no connection from
+//! that rank is feeding its ring; a new incarnation waits until the old one has been forgotten
+//! (its failure event) and its endpoint installed (the recovery that respawned it). Anything
+//! else is closed and logged ("refused a connection"), never used; the listener keeps serving.
+//!
+//! # Back-pressure and failures
+//! A full outbox makes `try_send` report no room, as a full peer ring does; the writer blocks
+//! in `write`, the kernel's windows fill, and a reader whose ring is full stops reading (it
+//! polls for room with a backoff from 1 µs to 1 ms: the consumer does not ring anyone when it
+//! frees space). Nothing is dropped. End of stream or an error on a connection that was not
+//! closed with a goodbye (sent at `MPI_Finalize`), or a malformed frame, reports the peer as
+//! lost: the runtime tells mpirun it suspects it, as for a vanished shared-memory peer.
+//! Frames still in the kernel's buffers when the failure event arrives are dropped with the
+//! connection.
+#![forbid(unsafe_code)]
+
+pub mod endpoint;
+
+use std::io::{self, BufReader, IoSlice, Read, Write};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use nix::sys::socket::{MsgFlags, sendmsg};
+use parking_lot::{Condvar, Mutex};
+
+use crate::auth::{self, JobKey};
+use crate::transport::shm::doorbell;
+use crate::transport::shm::ring::{Ring, TxState, padded};
+use crate::transport::shm::segment::Segment;
+use crate::transport::wire::{COMPACT_HEADER_LEN, FLAG_SYNC, HEADER_LEN, Header, Kind};
+
+/// After authentication the connecting side sends this, its world rank, incarnation and
+/// ring size (24 bytes); the listener answers one byte, 1, when it admits the connection.
+const HELLO_MAGIC: &[u8; 8] = b"FTMPIHI1";
+/// A line starting with this (and a zero where a frame has its magic byte) ends a
+/// connection cleanly.
+const BYE: &[u8; 8] = b"FTMPIBYE";
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a connection from a new incarnation waits for the old one to be forgotten.
+const ADMIT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Bytes of frames a writer sends in one go.
+const BATCH: u64 = 256 * 1024;
+/// Empty polls of the outbox before its writer sleeps on the outbox's doorbell.
+const WRITER_SPIN: u32 = 2000;
+
+/// `FTMPI_TRANSPORT`: how peers are reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Shared memory within a host, TCP between hosts.
+    Auto,
+    /// TCP to every other rank, also on the same host (tests and benchmarks).
+    Tcp,
+}
+
+impl Mode {
+    pub fn parse(v: Option<&str>) -> Result<Mode, String> {
+        match v.map(str::trim) {
+            None | Some("") | Some("auto") => Ok(Mode::Auto),
+            Some("tcp") => Ok(Mode::Tcp),
+            Some(other) => Err(format!(
+                "FTMPI_TRANSPORT={other:?} is not a transport: use \"tcp\" (TCP between all ranks) or \"auto\" (shared memory within a host, TCP between hosts; the default)"
+            )),
+        }
+    }
+
+    pub fn from_env() -> Result<Mode, String> {
+        Mode::parse(std::env::var("FTMPI_TRANSPORT").ok().as_deref())
+    }
+}
+
+struct Active {
+    stop: Arc<AtomicBool>,
+    stream: TcpStream,
+    /// The reader thread is still (or may still be) writing into the ring.
+    running: bool,
+}
+
+struct Slot {
+    /// The incarnation this rank expects from that rank.
+    expected_inc: u32,
+    /// The connection feeding that rank's ring, until the rank is forgotten.
+    active: Option<Active>,
+}
+
+struct Shared {
+    me: u32,
+    inc: u32,
+    key: Option<JobKey>,
+    own: Arc<Segment>,
+    slots: Mutex<Vec<Slot>>,
+    cv: Condvar,
+    lost: Mutex<Vec<u32>>,
+    news: AtomicBool,
+}
+
+impl Shared {
+    fn report_lost(&self, rank: u32) {
+        self.lost.lock().push(rank);
+        self.news.store(true, Ordering::Release);
+        doorbell::ring_always(self.own.doorbell());
+    }
+
+    fn max_payload(&self) -> u64 {
+        (self.own.ring_cap() / 4) as u64
+    }
+}
+
+/// This rank's TCP side: the listener, the admitted connections, and lost peers.
+pub struct Bridge {
+    shared: Arc<Shared>,
+    listener: Option<TcpListener>,
+    addr: Option<SocketAddr>,
+    bind_error: Option<String>,
+    serving: bool,
+}
+
+impl Bridge {
+    /// Binds a listener on `bind` (any port) for a rank whose segment is `own`. The accept
+    /// thread starts only with [`Bridge::serve`]; a bind failure is reported then.
+    pub fn new(me: u32, inc: u32, own: Arc<Segment>, bind: IpAddr, key: Option<JobKey>) -> Bridge {
+        let nrings = own.nrings();
+        let (listener, bind_error) = match TcpListener::bind((bind, 0)) {
+            Ok(l) => (Some(l), None),
+            Err(e) => (None, Some(format!("cannot listen on {bind}: {e}"))),
+        };
+        let addr = listener.as_ref().and_then(|l| l.local_addr().ok());
+        let slots = (0..nrings).map(|_| Slot { expected_inc: 0, active: None }).collect();
+        let shared = Arc::new(Shared {
+            me,
+            inc,
+            key,
+            own,
+            slots: Mutex::new(slots),
+            cv: Condvar::new(),
+            lost: Mutex::new(Vec::new()),
+            news: AtomicBool::new(false),
+        });
+        Bridge { shared, listener, addr, bind_error, serving: false }
+    }
+
+    /// The listener's address, published in the endpoint blob.
+    pub fn addr(&self) -> Option<SocketAddr> {
+        self.addr
+    }
+
+    /// Starts accepting connections (once). Fails without a listener or a job key.
+    pub fn serve(&mut self) -> io::Result<()> {
+        if self.serving {
+            return Ok(());
+        }
+        if self.shared.key.is_none() {
+            return Err(io::Error::other(format!(
+                "{} is not set (or not 64 hex digits): TCP between ranks needs the job key that mpirun gives every rank",
+                auth::KEY_ENV
+            )));
+        }
+        let listener = match self.listener.take() {
+            Some(l) => l,
+            None => return Err(io::Error::other(self.bind_error.clone().unwrap_or_else(|| "no TCP listener".into()))),
+        };
+        if std::env::var("FTMPI_DEBUG_TCP").is_ok_and(|v| v == "1") {
+            eprintln!("ftmpi: rank {} listens on {}", self.shared.me, self.addr.map(|a| a.to_string()).unwrap_or_default());
+        }
+        let shared = self.shared.clone();
+        std::thread::Builder::new().name("ftmpi-tcp-accept".into()).spawn(move || accept_loop(shared, listener))?;
+        self.serving = true;
+        Ok(())
+    }
+
+    pub fn serving(&self) -> bool {
+        self.serving
+    }
+
+    /// The incarnation of `rank` whose connection this rank admits.
+    pub fn expect(&self, rank: u32, incarnation: u32) {
+        if let Some(s) = self.shared.slots.lock().get_mut(rank as usize) {
+            s.expected_inc = incarnation;
+        }
+        self.shared.cv.notify_all();
+    }
+
+    /// `rank` is dead: closes its connection, waits until its reader has stopped writing into
+    /// its ring, runs `reset` (which empties the ring), and lets a successor connect.
+    pub fn forget(&self, rank: u32, reset: impl FnOnce()) {
+        let mut slots = self.shared.slots.lock();
+        let Some(slot) = slots.get_mut(rank as usize) else {
+            reset();
+            return;
+        };
+        if let Some(a) = &slot.active {
+            a.stop.store(true, Ordering::Release);
+            let _ = a.stream.shutdown(Shutdown::Both);
+        }
+        while slots[rank as usize].active.as_ref().is_some_and(|a| a.running) {
+            self.shared.cv.wait(&mut slots);
+        }
+        reset();
+        slots[rank as usize].active = None;
+        drop(slots);
+        self.shared.lost.lock().retain(|&r| r != rank);
+        self.shared.cv.notify_all();
+    }
+
+    /// Starts sending to `dest` at `addr`: frames written into `outbox` (ring 0) go out
+    /// through a writer thread, which connects first.
+    pub fn connect(&self, dest: u32, addr: SocketAddr, outbox: Arc<Segment>) -> io::Result<Outbound> {
+        let ctl = Arc::new(OutCtl::default());
+        let (shared, ob, c) = (self.shared.clone(), outbox.clone(), ctl.clone());
+        std::thread::Builder::new().name(format!("ftmpi-tcp-to-{dest}")).spawn(move || writer(shared, dest, addr, ob, c))?;
+        Ok(Outbound { ctl, outbox })
+    }
+
+    /// True when a connection was lost since the last [`Bridge::take_lost`].
+    pub fn has_news(&self) -> bool {
+        self.shared.news.load(Ordering::Acquire)
+    }
+
+    /// The peers whose connections broke.
+    pub fn take_lost(&self) -> Vec<u32> {
+        self.shared.news.store(false, Ordering::Release);
+        std::mem::take(&mut *self.shared.lost.lock())
+    }
+}
+
+#[derive(Default)]
+struct OutCtl {
+    stop: AtomicBool,
+    bye: AtomicBool,
+    broken: AtomicBool,
+    stream: Mutex<Option<TcpStream>>,
+    done: Mutex<bool>,
+    done_cv: Condvar,
+}
+
+/// The sending half towards one peer; dropping it closes the connection.
+pub struct Outbound {
+    ctl: Arc<OutCtl>,
+    outbox: Arc<Segment>,
+}
+
+impl Outbound {
+    /// The connection failed: frames written now would never arrive.
+    pub fn broken(&self) -> bool {
+        self.ctl.broken.load(Ordering::Acquire)
+    }
+
+    /// Asks the writer to send what is in the outbox, then a goodbye, and close.
+    pub fn close(&self) {
+        self.ctl.bye.store(true, Ordering::Release);
+        doorbell::ring_always(self.outbox.doorbell());
+    }
+
+    /// Waits until the writer has finished, at most until `deadline`.
+    pub fn wait_closed(&self, deadline: Instant) {
+        let mut done = self.ctl.done.lock();
+        while !*done {
+            if self.ctl.done_cv.wait_until(&mut done, deadline).timed_out() {
+                return;
+            }
+        }
+    }
+}
+
+impl Drop for Outbound {
+    fn drop(&mut self) {
+        self.ctl.stop.store(true, Ordering::Release);
+        if let Some(s) = self.ctl.stream.lock().as_ref() {
+            let _ = s.shutdown(Shutdown::Both);
+        }
+        doorbell::ring_always(self.outbox.doorbell());
+    }
+}
+
+fn hello_bytes(rank: u32, inc: u32, ring_cap: u64) -> [u8; 24] {
+    let mut b = [0u8; 24];
+    b[..8].copy_from_slice(HELLO_MAGIC);
+    b[8..12].copy_from_slice(&rank.to_le_bytes());
+    b[12..16].copy_from_slice(&inc.to_le_bytes());
+    b[16..24].copy_from_slice(&ring_cap.to_le_bytes());
+    b
+}
+
+fn connect_and_hello(shared: &Shared, addr: SocketAddr) -> io::Result<TcpStream> {
+    let key = shared.key.as_ref().ok_or_else(|| io::Error::other("no job key"))?;
+    let mut s = TcpStream::connect_timeout(&addr, HANDSHAKE_TIMEOUT)?;
+    s.set_nodelay(true)?;
+    s.set_read_timeout(Some(HANDSHAKE_TIMEOUT))?;
+    s.set_write_timeout(Some(HANDSHAKE_TIMEOUT))?;
+    auth::client_handshake(&mut s, key).map_err(|e| io::Error::other(format!("authentication failed: {e}")))?;
+    s.write_all(&hello_bytes(shared.me, shared.inc, shared.own.ring_cap() as u64))?;
+    s.set_read_timeout(Some(ADMIT_TIMEOUT + HANDSHAKE_TIMEOUT))?;
+    let mut ack = [0u8; 1];
+    s.read_exact(&mut ack)?;
+    if ack[0] != 1 {
+        return Err(io::Error::other("the peer did not admit the connection"));
+    }
+    s.set_read_timeout(None)?;
+    s.set_write_timeout(None)?;
+    Ok(s)
+}
+
+fn writer(shared: Arc<Shared>, dest: u32, addr: SocketAddr, outbox: Arc<Segment>, ctl: Arc<OutCtl>) {
+    let res = connect_and_hello(&shared, addr).and_then(|s| {
+        *ctl.stream.lock() = Some(s.try_clone()?);
+        pump(s, &outbox, &ctl)
+    });
+    if let Err(e) = res
+        && !ctl.stop.load(Ordering::Acquire)
+    {
+        ctl.broken.store(true, Ordering::Release);
+        if !matches!(e.kind(), io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset) {
+            eprintln!("ftmpi: rank {}: connection to rank {dest} at {addr} failed: {e}", shared.me);
+        }
+        shared.report_lost(dest);
+    }
+    *ctl.done.lock() = true;
+    ctl.done_cv.notify_all();
+}
+
+/// The length of the frame at `pos` in our own outbox (trusted: the MPI thread wrote it).
+fn frame_len_at(ring: &Ring<'_>, pos: u64) -> u64 {
+    let (a, b) = ring.slices(pos, COMPACT_HEADER_LEN);
+    let mut h = [0u8; COMPACT_HEADER_LEN];
+    h[..a.len()].copy_from_slice(a);
+    h[a.len()..].copy_from_slice(b);
+    let hlen = if h[9] == Kind::Eager as u8 && h[10] & FLAG_SYNC == 0 { COMPACT_HEADER_LEN } else { HEADER_LEN };
+    let len = u32::from_le_bytes([h[24], h[25], h[26], h[27]]) as usize;
+    padded(hlen + len) as u64
+}
+
+/// Writes both slices, as `writev` would, but with `MSG_NOSIGNAL`: a peer that died must
+/// not kill this process with SIGPIPE (C programs keep its default action).
+fn write_all2(s: &mut TcpStream, mut a: &[u8], mut b: &[u8]) -> io::Result<()> {
+    while !a.is_empty() || !b.is_empty() {
+        let iov = [IoSlice::new(a), IoSlice::new(b)];
+        let n = loop {
+            match sendmsg::<()>(s.as_raw_fd(), &iov, &[], MsgFlags::MSG_NOSIGNAL, None) {
+                Err(nix::errno::Errno::EINTR) => continue,
+                r => break r.map_err(io::Error::from)?,
+            }
+        };
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        let from_a = n.min(a.len());
+        a = &a[from_a..];
+        b = &b[n - from_a..];
+    }
+    Ok(())
+}
+
+/// Sends the outbox's frames as they are published.
+fn pump(mut s: TcpStream, outbox: &Segment, ctl: &OutCtl) -> io::Result<()> {
+    let (rc, data) = outbox.ring(0);
+    let ring = Ring { ctl: rc, data, cap: outbox.ring_cap() };
+    let mut tail = 0u64;
+    loop {
+        if !ring.ready(tail) {
+            if ctl.stop.load(Ordering::Acquire) {
+                return Ok(());
+            }
+            if ctl.bye.load(Ordering::Acquire) {
+                let mut line = [0u8; 64];
+                line[..8].copy_from_slice(BYE);
+                s.write_all(&line)?;
+                let _ = s.shutdown(Shutdown::Write);
+                return Ok(());
+            }
+            let mut spins = 0;
+            while spins < WRITER_SPIN && !ring.ready(tail) {
+                std::hint::spin_loop();
+                spins += 1;
+            }
+            if !ring.ready(tail) {
+                doorbell::sleep(outbox.doorbell(), outbox.sleeping(), Duration::from_millis(100), || {
+                    ring.ready(tail) || ctl.stop.load(Ordering::Acquire) || ctl.bye.load(Ordering::Acquire)
+                });
+            }
+            continue;
+        }
+        let mut end = tail;
+        while end - tail < BATCH && ring.ready(end) {
+            end += frame_len_at(&ring, end);
+        }
+        let (a, b) = ring.slices(tail, (end - tail) as usize);
+        write_all2(&mut s, a, b)?;
+        ring.release(tail, end - tail);
+        tail = end;
+    }
+}
+
+fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
+    for conn in listener.incoming() {
+        match conn {
+            Ok(s) => {
+                let sh = shared.clone();
+                let spawned = std::thread::Builder::new().name("ftmpi-tcp-from".into()).spawn(move || serve_conn(sh, s));
+                if let Err(e) = spawned {
+                    eprintln!("ftmpi: rank {}: cannot start a thread for a TCP connection: {e}", shared.me);
+                }
+            }
+            // Out of descriptors or an aborted handshake: the next connection may do better.
+            Err(_) => std::thread::yield_now(),
+        }
+    }
+}
+
+fn serve_conn(shared: Arc<Shared>, mut s: TcpStream) {
+    let from = s.peer_addr().map(|a| a.to_string()).unwrap_or_else(|_| "an unknown address".into());
+    let (rank, stop) = match admit(&shared, &mut s) {
+        Ok(x) => x,
+        Err(why) => {
+            eprintln!("ftmpi: rank {} refused a connection from {from}: {why}", shared.me);
+            let _ = s.shutdown(Shutdown::Both);
+            return;
+        }
+    };
+    let res = read_frames(&shared, &s, rank, &stop);
+    let _ = s.shutdown(Shutdown::Both);
+    if !stop.load(Ordering::Acquire) {
+        match res {
+            Ok(()) => {}
+            Err(Ended::Lost) => shared.report_lost(rank),
+            Err(Ended::Malformed(why)) => {
+                eprintln!("ftmpi: rank {}: closed the connection from rank {rank} ({from}): {why}", shared.me);
+                shared.report_lost(rank);
+            }
+        }
+    }
+    let mut slots = shared.slots.lock();
+    if let Some(a) = slots[rank as usize].active.as_mut()
+        && Arc::ptr_eq(&a.stop, &stop)
+    {
+        a.running = false;
+    }
+    drop(slots);
+    shared.cv.notify_all();
+}
+
+/// Authenticates a connection and admits it as the feed of one rank's ring.
+fn admit(shared: &Shared, s: &mut TcpStream) -> Result<(u32, Arc<AtomicBool>), String> {
+    let key = shared.key.as_ref().ok_or("no job key")?;
+    s.set_read_timeout(Some(HANDSHAKE_TIMEOUT)).map_err(|e| e.to_string())?;
+    s.set_write_timeout(Some(HANDSHAKE_TIMEOUT)).map_err(|e| e.to_string())?;
+    auth::server_handshake(s, key).map_err(|e| format!("authentication failed: {e}"))?;
+    let mut hello = [0u8; 24];
+    s.read_exact(&mut hello).map_err(|e| format!("no hello after authentication: {e}"))?;
+    if &hello[..8] != HELLO_MAGIC {
+        return Err("bad hello".into());
+    }
+    let rank = u32::from_le_bytes([hello[8], hello[9], hello[10], hello[11]]);
+    let inc = u32::from_le_bytes([hello[12], hello[13], hello[14], hello[15]]);
+    let mut cap = [0u8; 8];
+    cap.copy_from_slice(&hello[16..24]);
+    let cap = u64::from_le_bytes(cap);
+    if rank as usize >= shared.own.nrings() || rank == shared.me {
+        return Err(format!("it claims to be rank {rank}"));
+    }
+    if cap != shared.own.ring_cap() as u64 {
+        return Err(format!("rank {rank} has rings of {cap} bytes, this rank {} (FTMPI_SHM_RING_BYTES differs)", shared.own.ring_cap()));
+    }
+    let deadline = Instant::now() + ADMIT_TIMEOUT;
+    let mut slots = shared.slots.lock();
+    loop {
+        let slot = &slots[rank as usize];
+        if inc < slot.expected_inc {
+            return Err(format!("rank {rank} incarnation {inc} has been replaced by incarnation {}", slot.expected_inc));
+        }
+        if inc == slot.expected_inc && slot.active.is_none() {
+            break;
+        }
+        if shared.cv.wait_until(&mut slots, deadline).timed_out() {
+            return Err(format!("rank {rank} (incarnation {inc}) is already connected"));
+        }
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let stream = s.try_clone().map_err(|e| e.to_string())?;
+    slots[rank as usize].active = Some(Active { stop: stop.clone(), stream, running: true });
+    drop(slots);
+    let admitted = s.write_all(&[1]).and_then(|_| s.set_read_timeout(None)).and_then(|_| s.set_nodelay(true));
+    if let Err(e) = admitted {
+        // Admitted but gone: the reader below sees the end at once and reports it.
+        let _ = s.shutdown(Shutdown::Both);
+        let _ = e;
+    }
+    Ok((rank, stop))
+}
+
+enum Ended {
+    Lost,
+    Malformed(String),
+}
+
+impl From<io::Error> for Ended {
+    fn from(_: io::Error) -> Ended {
+        Ended::Lost
+    }
+}
+
+/// Moves frames from the connection of `rank` into its ring in this rank's segment.
+fn read_frames(shared: &Shared, s: &TcpStream, rank: u32, stop: &AtomicBool) -> Result<(), Ended> {
+    let own = &shared.own;
+    let (rc, data) = own.ring(rank as usize);
+    let ring = Ring { ctl: rc, data, cap: own.ring_cap() };
+    // The ring is empty and at position 0: fresh, or reset when the last sender was forgotten.
+    let mut tx = TxState::default();
+    let mut rd = BufReader::with_capacity(64 * 1024, s);
+    let mut hdr = [0u8; HEADER_LEN];
+    let max_payload = shared.max_payload();
+    loop {
+        rd.read_exact(&mut hdr[..COMPACT_HEADER_LEN])?;
+        if &hdr[..8] == BYE && hdr[8] == 0 {
+            return Ok(());
+        }
+        let hlen = if hdr[9] == Kind::Eager as u8 && hdr[10] & FLAG_SYNC == 0 { COMPACT_HEADER_LEN } else { HEADER_LEN };
+        if hlen == HEADER_LEN {
+            rd.read_exact(&mut hdr[COMPACT_HEADER_LEN..])?;
+        } else {
+            hdr[COMPACT_HEADER_LEN..].fill(0);
+        }
+        let h = Header::decode(&hdr, rank, max_payload).map_err(|e| Ended::Malformed(format!("malformed frame: {e}")))?;
+        let flen = padded(hlen + h.len as usize);
+        let mut backoff = Duration::from_micros(1);
+        while ring.free(&mut tx, flen) < flen {
+            if stop.load(Ordering::Acquire) {
+                return Ok(());
+            }
+            std::thread::sleep(backoff);
+            backoff = (backoff * 2).min(Duration::from_millis(1));
+        }
+        ring.write_at(tx.head + 8, &hdr[8..hlen]);
+        ring.fill_at(tx.head + hlen as u64, flen - hlen, |buf| rd.read_exact(buf))?;
+        ring.publish(tx.head);
+        tx.head += flen as u64;
+        doorbell::ring(own.doorbell(), own.sleeping());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::wire::Kind;
+
+    #[test]
+    fn transport_names() {
+        assert_eq!(Mode::parse(None), Ok(Mode::Auto));
+        assert_eq!(Mode::parse(Some("auto")), Ok(Mode::Auto));
+        assert_eq!(Mode::parse(Some("tcp")), Ok(Mode::Tcp));
+        assert!(Mode::parse(Some("udp")).unwrap_err().contains("not a transport"));
+    }
+
+    fn key(b: u8) -> JobKey {
+        JobKey::from_hex(&format!("{b:02x}").repeat(32)).unwrap()
+    }
+
+    fn segment(ring_cap: usize) -> Arc<Segment> {
+        Arc::new(Segment::private(2, ring_cap).unwrap())
+    }
+
+    fn eager(src: u32, tag: i32, len: usize) -> Header {
+        Header { src, tag, len: len as u64, msg_len: len as u64, ..Header::new(Kind::Eager) }
+    }
+
+    /// Writes a frame into an outbox as `ShmTransport::try_send` does.
+    fn put(ring: &Ring<'_>, tx: &mut TxState, h: &Header, payload: &[u8]) -> bool {
+        let flen = padded(h.wire_len() + payload.len());
+        if ring.free(tx, flen) < flen {
+            return false;
+        }
+        ring.write_at(tx.head + 8, &h.encode()[8..h.wire_len()]);
+        ring.write_at(tx.head + h.wire_len() as u64, payload);
+        ring.publish(tx.head);
+        tx.head += flen as u64;
+        true
+    }
+
+    /// Receiving rank 1 with a listener; returns the bridge and its segment.
+    fn receiver(k: JobKey) -> (Bridge, Arc<Segment>) {
+        let seg = segment(16 * 1024);
+        let mut b = Bridge::new(1, 0, seg.clone(), "127.0.0.1".parse().unwrap(), Some(k));
+        b.serve().unwrap();
+        (b, seg)
+    }
+
+    #[test]
+    fn frames_cross_the_bridge_in_order_with_back_pressure() {
+        let (rx, rseg) = receiver(key(7));
+        let sseg = segment(16 * 1024);
+        let tx_bridge = Bridge::new(0, 0, sseg, "127.0.0.1".parse().unwrap(), Some(key(7)));
+        let outbox = Arc::new(Segment::private(1, 16 * 1024).unwrap());
+        let out = tx_bridge.connect(1, rx.addr().unwrap(), outbox.clone()).unwrap();
+        let (oc, od) = outbox.ring(0);
+        let oring = Ring { ctl: oc, data: od, cap: outbox.ring_cap() };
+        let mut otx = TxState::default();
+        let (ic, id) = rseg.ring(0);
+        let iring = Ring { ctl: ic, data: id, cap: rseg.ring_cap() };
+        let mut tail = 0u64;
+        let mut sent = 0;
+        let mut got = 0;
+        // Far more than both rings hold, with sizes that cross the wrap at different places.
+        let size = |i: i32| (i as usize * 37) % 4000;
+        while got < 300 {
+            while sent < 300 {
+                let p: Vec<u8> = (0..size(sent)).map(|j| (j as i32 + sent) as u8).collect();
+                if !put(&oring, &mut otx, &eager(0, sent, p.len()), &p) {
+                    break;
+                }
+                doorbell::ring(outbox.doorbell(), outbox.sleeping());
+                sent += 1;
+            }
+            if !iring.ready(tail) {
+                std::thread::yield_now();
+                continue;
+            }
+            let (a, b) = iring.slices(tail, HEADER_LEN);
+            let mut raw = [0u8; HEADER_LEN];
+            raw[..a.len()].copy_from_slice(a);
+            raw[a.len()..].copy_from_slice(b);
+            let h = Header::decode(&raw, 0, 4096).unwrap();
+            assert_eq!(h.tag, got);
+            let (a, b) = iring.slices(tail + h.wire_len() as u64, h.len as usize);
+            let want: Vec<u8> = (0..size(got)).map(|j| (j as i32 + got) as u8).collect();
+            assert_eq!([a, b].concat(), want);
+            let flen = padded(h.wire_len() + h.len as usize) as u64;
+            iring.release(tail, flen);
+            tail += flen;
+            got += 1;
+        }
+        assert!(!rx.has_news());
+        out.close();
+        out.wait_closed(Instant::now() + Duration::from_secs(10));
+        assert!(!out.broken());
+    }
+
+    /// Connects to `addr` as rank 0 and authenticates with `k`.
+    fn raw_client(addr: SocketAddr, k: &JobKey) -> Result<TcpStream, auth::AuthError> {
+        let mut s = TcpStream::connect(addr)?;
+        s.set_read_timeout(Some(Duration::from_secs(10)))?;
+        auth::client_handshake(&mut s, k)?;
+        Ok(s)
+    }
+
+    #[test]
+    fn a_wrong_key_is_refused_and_the_listener_keeps_serving() {
+        let (rx, _seg) = receiver(key(1));
+        assert!(raw_client(rx.addr().unwrap(), &key(2)).is_err());
+        // Not even a handshake.
+        let mut s = TcpStream::connect(rx.addr().unwrap()).unwrap();
+        s.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+        s.shutdown(Shutdown::Write).unwrap();
+        let mut buf = Vec::new();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let _ = s.read_to_end(&mut buf);
+        // The right key still gets in, and is admitted.
+        let mut s = raw_client(rx.addr().unwrap(), &key(1)).unwrap();
+        s.write_all(&hello_bytes(0, 0, 16 * 1024)).unwrap();
+        let mut ack = [0u8; 1];
+        s.read_exact(&mut ack).unwrap();
+        assert_eq!(ack, [1]);
+    }
+
+    #[test]
+    fn a_malformed_frame_closes_the_connection_and_loses_the_peer() {
+        let (rx, seg) = receiver(key(3));
+        let mut s = raw_client(rx.addr().unwrap(), &key(3)).unwrap();
+        s.write_all(&hello_bytes(0, 0, 16 * 1024)).unwrap();
+        let mut ack = [0u8; 1];
+        s.read_exact(&mut ack).unwrap();
+        // A frame that says it comes from rank 5 on rank 0's connection.
+        let mut line = [0u8; 64];
+        line[8..32].copy_from_slice(&eager(5, 1, 0).encode()[8..32]);
+        s.write_all(&line).unwrap();
+        let mut rest = Vec::new();
+        let _ = s.read_to_end(&mut rest);
+        // Closed: the peer is reported exactly once, and nothing reached the ring.
+        let (c, d) = seg.ring(0);
+        assert!(!Ring { ctl: c, data: d, cap: seg.ring_cap() }.ready(0));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !rx.has_news() && Instant::now() < deadline {
+            std::thread::yield_now();
+        }
+        assert_eq!(rx.take_lost(), vec![0]);
+        // A second connection from rank 0 waits for rank 0 to be forgotten.
+        rx.forget(0, || {});
+        let mut s = raw_client(rx.addr().unwrap(), &key(3)).unwrap();
+        s.write_all(&hello_bytes(0, 0, 16 * 1024)).unwrap();
+        s.read_exact(&mut ack).unwrap();
+        assert_eq!(ack, [1]);
+    }
+
+    #[test]
+    fn a_stale_incarnation_is_refused() {
+        let (rx, _seg) = receiver(key(4));
+        rx.expect(0, 2);
+        let mut s = raw_client(rx.addr().unwrap(), &key(4)).unwrap();
+        s.write_all(&hello_bytes(0, 1, 16 * 1024)).unwrap();
+        let mut ack = [0u8; 1];
+        assert!(s.read_exact(&mut ack).is_err());
+    }
+}
