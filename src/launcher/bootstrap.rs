@@ -5,9 +5,11 @@
 //! can no longer be trusted, and a writer thread, so a client that does not read can stall
 //! only itself, never the coordinator. Both share one socket descriptor.
 
-use std::io::Write;
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 
 use crossbeam_channel::Sender;
@@ -16,10 +18,34 @@ use super::Event;
 use super::coordinator::{ConnId, Input};
 use super::proto::{self, ProtoError};
 
+/// A socket a connection runs over: the Unix socket, or TCP from another host.
+pub(crate) trait Sock: Send + Sync + 'static {
+    fn shut(&self);
+}
+
+impl Sock for UnixStream {
+    fn shut(&self) {
+        let _ = self.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+impl Sock for TcpStream {
+    fn shut(&self) {
+        let _ = self.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+/// Connection ids, shared by every listener.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+pub(crate) fn next_id() -> ConnId {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
 /// The driver's handle on one connection.
 pub(crate) struct Conn {
     frames: Sender<Arc<Vec<u8>>>,
-    stream: Arc<UnixStream>,
+    stream: Arc<dyn Sock>,
 }
 
 impl Conn {
@@ -30,7 +56,7 @@ impl Conn {
 
     /// Ends the connection both ways; the reader sees end of stream, a blocked writer fails.
     pub(crate) fn shutdown(&self) {
-        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+        self.stream.shut();
     }
 }
 
@@ -44,7 +70,6 @@ pub(crate) fn serve(listener: UnixListener, events: Sender<Event>) -> std::io::R
 }
 
 fn accept_loop(listener: UnixListener, events: Sender<Event>) {
-    let mut next: ConnId = 0;
     loop {
         let stream = match listener.accept() {
             Ok((stream, _)) => stream,
@@ -63,7 +88,7 @@ fn accept_loop(listener: UnixListener, events: Sender<Event>) {
                 return;
             }
         };
-        next += 1;
+        let next = next_id();
         if let Err(e) = open(next, stream, &events) {
             let _ = events.send(Event::Input(Input::ServerFailed(format!(
                 "cannot start the threads of connection {next}: {e}"
@@ -73,7 +98,11 @@ fn accept_loop(listener: UnixListener, events: Sender<Event>) {
     }
 }
 
-fn open(id: ConnId, stream: UnixStream, events: &Sender<Event>) -> std::io::Result<()> {
+/// Starts the threads of a connection whose frames are `launcher::proto`'s.
+pub(crate) fn open<S: Sock>(id: ConnId, stream: S, events: &Sender<Event>) -> std::io::Result<()>
+where
+    for<'a> &'a S: Read + Write,
+{
     let stream = Arc::new(stream);
     let (frames, queued) = crossbeam_channel::unbounded::<Arc<Vec<u8>>>();
 
@@ -93,7 +122,7 @@ fn open(id: ConnId, stream: UnixStream, events: &Sender<Event>) -> std::io::Resu
     // its first frame.
     let conn = Conn {
         frames,
-        stream: Arc::clone(&stream),
+        stream: Arc::clone(&stream) as Arc<dyn Sock>,
     };
     let _ = events.send(Event::Connected(id, conn));
 

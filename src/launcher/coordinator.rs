@@ -108,6 +108,13 @@ pub(crate) enum Input {
     Signal(Signal),
     /// The bootstrap socket stopped accepting connections.
     ServerFailed(String),
+    /// A host's daemon is gone (or never came), with these ranks' processes: they failed
+    /// together, as one event.
+    HostLost {
+        host: String,
+        reason: String,
+        ranks: Vec<u32>,
+    },
 }
 
 /// Something for the driver to do.
@@ -159,6 +166,8 @@ struct Rank {
     no_respawn: Option<String>,
     /// A respawned process that nothing can let in any more: killed, and not a failure.
     retired: bool,
+    /// The host the current process was lost with.
+    lost_with: Option<String>,
 }
 
 impl Rank {
@@ -353,6 +362,11 @@ impl Coordinator {
             Input::ServerFailed(error) => {
                 self.end(1, format!("bootstrap: {error}; aborting the job"), now);
             }
+            Input::HostLost {
+                host,
+                reason,
+                ranks,
+            } => self.on_host_lost(host, reason, ranks, now),
             Input::Signal(signal) => {
                 if self.ending.is_some() {
                     // A second signal: stop waiting for the ranks.
@@ -651,6 +665,59 @@ impl Coordinator {
         }
     }
 
+    /// Every rank of a lost host failed at once. Their failure events go out back to back,
+    /// in rank order, before anything else happens; what their own bootstrap connections
+    /// did meanwhile does not matter, since only an exit report judges a rank.
+    fn on_host_lost(&mut self, host: String, reason: String, ranks: Vec<u32>, now: Instant) {
+        let mut lost: Vec<usize> = ranks
+            .into_iter()
+            .map(|r| r as usize)
+            .filter(|&r| r < self.ranks.len() && self.ranks[r].exit.is_none())
+            .collect();
+        lost.sort_unstable();
+        lost.dedup();
+        if lost.is_empty() {
+            if self.ending.is_none() && !self.ranks.iter().all(|r| r.judged) {
+                self.report(format!("host {host} was lost ({reason}); none of its ranks was running"));
+            }
+            return;
+        }
+        let list = lost
+            .iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let what = format!(
+            "host {host} was lost ({reason}) with rank{} {list}",
+            if lost.len() == 1 { "" } else { "s" }
+        );
+        for &r in &lost {
+            let x = &mut self.ranks[r];
+            // A rank that had finalized is done; losing it now is no failure.
+            x.exit = Some(if x.finalized { Exit::Code(0) } else { Exit::Lost });
+            x.lost_with = Some(host.clone());
+            x.held_until = None;
+        }
+        let failing = lost.iter().any(|&r| !self.ranks[r].finalized);
+        if self.ending.is_some() || !failing {
+            for &r in &lost {
+                self.judge(r, now);
+            }
+            return;
+        }
+        if !self.ft || !self.fence_done {
+            for &r in &lost {
+                self.ranks[r].judged = true;
+            }
+            self.end(1, format!("{what}; aborting the job"), now);
+            return;
+        }
+        self.log(now, what);
+        for r in lost {
+            self.judge(r, now);
+        }
+    }
+
     /// Decides what a rank's exit means for the job.
     fn judge(&mut self, rank: usize, now: Instant) {
         let r = &mut self.ranks[rank];
@@ -693,7 +760,10 @@ impl Coordinator {
                 1,
                 proto::HOW_LOST,
                 0,
-                format!("rank {rank} ({pid}) was lost"),
+                match &r.lost_with {
+                    Some(h) => format!("rank {rank} ({pid}) was lost with host {h}"),
+                    None => format!("rank {rank} ({pid}) was lost"),
+                },
             )),
             _ => None,
         };
@@ -789,6 +859,7 @@ impl Coordinator {
         r.judged = false;
         r.killed_for = None;
         r.sent_seq = 0;
+        r.lost_with = None;
         let incarnation = r.incarnation;
         self.actions.push_back(Action::Spawn {
             rank: rank as u32,

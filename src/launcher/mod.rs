@@ -10,17 +10,23 @@
 //! - `stdio`: forwarding the ranks' output, a line at a time.
 //! - `bootstrap`: the socket server, a reader and a writer thread per connection.
 //! - `jobdir`: the job id, the socket directory and cleaning up after the job.
+//! - [`hostfile`], `remote`, [`daemon_proto`], [`daemon`]: jobs on several hosts (a daemon
+//!   per host, started by a launch agent, talking to mpirun over authenticated TCP).
 //!
 //! This file is the driver: every thread reports to one channel, and the main thread feeds
 //! what arrives to the coordinator and carries out its actions. Nothing polls or sleeps; the
 //! only timed wait is the coordinator's next deadline.
 
+pub mod daemon;
+pub mod daemon_proto;
+pub mod hostfile;
 pub mod options;
 pub mod proto;
 
 mod bootstrap;
 mod coordinator;
 mod jobdir;
+mod remote;
 mod spawn;
 mod stdio;
 
@@ -75,6 +81,20 @@ const OUTPUT_IDLE: Duration = Duration::from_secs(1);
 pub(crate) enum Event {
     Connected(ConnId, bootstrap::Conn),
     Input(Input),
+    /// A TCP connection failed the handshake; say why.
+    Refused(String),
+    /// A daemon connected and proved it knows the job key.
+    DaemonUp {
+        id: ConnId,
+        host: u32,
+        pid: u32,
+        peer: String,
+        conn: remote::DaemonConn,
+    },
+    Daemon(ConnId, daemon_proto::FromDaemon),
+    DaemonLost(ConnId, String),
+    /// The launch agent of a host exited, with this status.
+    AgentExited(u32, String),
 }
 
 /// The whole of `mpirun`: parse the command line, run the job, return its exit status.
@@ -191,10 +211,39 @@ fn run(flavor: Flavor, opts: &Options, ft: FtConfig) -> io::Result<u8> {
     bootstrap::serve(listener, tx.clone())?;
 
     let key = crate::auth::JobKey::generate()?;
+    let mut env = job_env(flavor, opts, job.id(), &socket, &key);
+    // A job on several hosts, unless every host is this one.
+    let multi = opts.hosts.iter().any(|h| h.name != hostfile::LOCAL_NAME);
+    let mut cluster = None;
+    if multi {
+        let ip = remote::choose_addr(opts).map_err(io::Error::other)?;
+        let listen = remote::listen(ip, key.clone(), tx.clone())?;
+        let remote_env: Vec<(Vec<u8>, Vec<u8>)> = env
+            .iter()
+            .filter(|(k, _)| k != proto::env::BOOTSTRAP && k != proto::env::HOST)
+            .map(|(k, v)| (k.as_encoded_bytes().to_vec(), v.as_encoded_bytes().to_vec()))
+            .chain([(
+                proto::env::BOOTSTRAP.as_bytes().to_vec(),
+                format!("tcp:{listen}").into_bytes(),
+            )])
+            .collect();
+        let setup = daemon_proto::ToDaemon::Setup {
+            program: opts.program.as_encoded_bytes().to_vec(),
+            args: opts.args.iter().map(|a| a.as_encoded_bytes().to_vec()).collect(),
+            env: remote_env,
+            cwd: std::env::current_dir()
+                .map(|d| d.into_os_string().into_encoded_bytes())
+                .unwrap_or_default(),
+        };
+        let local = remote::Cluster::local_index(&opts.hosts).unwrap_or(0);
+        env.push((proto::env::HOST.into(), local.to_string().into()));
+        env.push((proto::env::TCP_ADDR.into(), ip.to_string().into()));
+        cluster = Some(remote::Cluster::start(opts, listen, &key, setup, &tx)?);
+    }
     let launch = spawn::Launch {
         program: opts.program.clone(),
         args: opts.args.clone(),
-        env: job_env(flavor, opts, job.id(), &socket, &key),
+        env,
         tag_output: opts.tag_output,
     };
     let mut host = spawn::LocalHost::new(launch, tx);
@@ -205,15 +254,37 @@ fn run(flavor: Flavor, opts: &Options, ft: FtConfig) -> io::Result<u8> {
         while let Some(action) = coord.poll_action() {
             match action {
                 Action::Spawn { rank, incarnation } => {
-                    let input = match host.spawn(rank, incarnation) {
-                        Ok(pid) => Input::Spawned { rank, pid },
-                        Err(e) => Input::SpawnFailed {
-                            rank,
-                            error: e.text,
-                            exit_code: e.exit_code,
-                        },
+                    let here = match cluster.as_mut() {
+                        None => Ok(true),
+                        Some(c) => c.spawn(rank, incarnation, &mut |reader, rank, is_err| {
+                            let stream = if is_err {
+                                stdio::Stream::Stderr
+                            } else {
+                                stdio::Stream::Stdout
+                            };
+                            host.forward_remote(reader, rank, stream)
+                        }),
                     };
-                    coord.handle(input, Instant::now());
+                    let input = match here {
+                        Ok(true) => match host.spawn(rank, incarnation) {
+                            Ok(pid) => Some(Input::Spawned { rank, pid }),
+                            Err(e) => Some(Input::SpawnFailed {
+                                rank,
+                                error: e.text,
+                                exit_code: e.exit_code,
+                            }),
+                        },
+                        // Its daemon reports the outcome.
+                        Ok(false) => None,
+                        Err(error) => Some(Input::SpawnFailed {
+                            rank,
+                            error,
+                            exit_code: 1,
+                        }),
+                    };
+                    if let Some(input) = input {
+                        coord.handle(input, Instant::now());
+                    }
                 }
                 Action::Send { conn, frame } => {
                     if let Some(c) = conns.get(&conn) {
@@ -227,8 +298,14 @@ fn run(flavor: Flavor, opts: &Options, ft: FtConfig) -> io::Result<u8> {
                 }
                 Action::KillAll => {
                     host.kill_all();
+                    if let Some(c) = &cluster {
+                        c.kill_all();
+                    }
                 }
-                Action::Kill { rank, signal } => host.kill(rank, signal),
+                Action::Kill { rank, signal } => match &cluster {
+                    Some(c) if !c.is_local(rank) => c.kill(rank, signal as i32),
+                    _ => host.kill(rank, signal),
+                },
                 Action::RemoveSegment { rank, incarnation } => {
                     job.remove_segment(rank, incarnation);
                 }
@@ -260,7 +337,44 @@ fn run(flavor: Flavor, opts: &Options, ft: FtConfig) -> io::Result<u8> {
                 if let Input::Closed(id) = input {
                     conns.remove(&id);
                 }
+                if let (Input::Exited { rank, .. }, Some(c)) = (&input, cluster.as_mut()) {
+                    c.local_exit(*rank);
+                }
                 coord.handle(input, now);
+            }
+            Some(Event::Refused(text)) => say(name, &text),
+            Some(Event::DaemonUp {
+                id,
+                host: index,
+                pid,
+                peer,
+                conn,
+            }) => {
+                if let Some(c) = cluster.as_mut()
+                    && let Some(text) = c.up(id, index, pid, peer, conn)
+                {
+                    say(name, &text);
+                }
+            }
+            Some(Event::Daemon(id, msg)) => {
+                if let Some(c) = cluster.as_mut() {
+                    match c.news(id, msg) {
+                        remote::News::Input(input) => coord.handle(input, now),
+                        remote::News::Say(text) => say(name, &text),
+                        remote::News::Nothing => {}
+                    }
+                }
+            }
+            Some(Event::DaemonLost(id, reason)) => {
+                if let Some(input) = cluster.as_mut().and_then(|c| c.conn_lost(id, &reason)) {
+                    coord.handle(input, now);
+                }
+            }
+            Some(Event::AgentExited(index, status)) => {
+                if let Some(input) = cluster.as_mut().and_then(|c| c.agent_exited(index, &status))
+                {
+                    coord.handle(input, now);
+                }
             }
             None => {}
         }
@@ -270,6 +384,22 @@ fn run(flavor: Flavor, opts: &Options, ft: FtConfig) -> io::Result<u8> {
         }
     };
 
+    // Remote output still comes through the daemons' connections: pass it on until every
+    // remote stream has ended, or none of them has moved for a while.
+    if let Some(mut c) = cluster {
+        while c.output_open() {
+            match rx.recv_timeout(OUTPUT_IDLE) {
+                Ok(Event::Daemon(id, msg)) => {
+                    c.news(id, msg);
+                }
+                Ok(Event::DaemonLost(id, reason)) => {
+                    c.conn_lost(id, &reason);
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    }
     if !host.drain_output(OUTPUT_IDLE) {
         say(
             name,
@@ -327,7 +457,9 @@ fn job_env(
     set(env::JOBID, jobid);
     set(env::SIZE, &opts.np.to_string());
     set(env::JOB_KEY, &key.to_hex());
-    set(env::HOST, "0");
+    if !opts.hosts.iter().any(|h| h.name != hostfile::LOCAL_NAME) {
+        set(env::HOST, "0");
+    }
     vars.push((env::BOOTSTRAP.into(), socket.as_os_str().to_owned()));
     vars
 }

@@ -10,9 +10,12 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use std::net::Ipv4Addr;
+
 use nix::sys::signal::Signal;
 
 use super::Flavor;
+use super::hostfile::{self, HostSpec, MapBy};
 
 /// Exit code for a bad command line.
 pub const USAGE_EXIT: u8 = 2;
@@ -44,6 +47,15 @@ pub struct Options {
     pub injections: Vec<Inject>,
     pub program: OsString,
     pub args: Vec<OsString>,
+    /// The hosts from `--hostfile` or `-H`; empty for a job on this host only.
+    pub hosts: Vec<HostSpec>,
+    pub map_by: MapBy,
+    /// `--launch-agent`: the command that starts a daemon on `{host}`.
+    pub launch_agent: Option<String>,
+    /// `--iface`: the network interface whose address mpirun listens on.
+    pub iface: Option<String>,
+    /// `--net`: the network (address and prefix length) mpirun listens on.
+    pub net: Option<(Ipv4Addr, u8)>,
 }
 
 /// One fault to inject: `kill:rank=R:after=T[:signal=S]`.
@@ -81,6 +93,12 @@ pub fn parse(args: Vec<OsString>, env_timeout: Option<OsString>) -> Result<Reque
     let mut msg_mode = None;
     let mut coll_strict = false;
     let mut inject = Vec::new();
+    let mut hostfile_hosts: Option<Vec<HostSpec>> = None;
+    let mut list_hosts: Option<Vec<HostSpec>> = None;
+    let mut map_by = MapBy::default();
+    let mut launch_agent = None;
+    let mut iface = None;
+    let mut net = None;
 
     let mut words = args.into_iter();
     let mut program = None;
@@ -132,6 +150,19 @@ pub fn parse(args: Vec<OsString>, env_timeout: Option<OsString>) -> Result<Reque
                 | "--msg-mode"
                 | "--inject"
                 | "--bind-to"
+                | "-f"
+                | "--hostfile"
+                | "-hostfile"
+                | "--machinefile"
+                | "-machinefile"
+                | "-H"
+                | "--host"
+                | "-host"
+                | "-hosts"
+                | "--map-by"
+                | "--launch-agent"
+                | "--iface"
+                | "--net"
         );
         if inline.is_some() && !takes_value {
             return Err(UsageError(format!("{name} takes no value")));
@@ -165,6 +196,47 @@ pub fn parse(args: Vec<OsString>, env_timeout: Option<OsString>) -> Result<Reque
             "--bind-to" => {
                 value("a binding")?;
             }
+            "-f" | "--hostfile" | "-hostfile" | "--machinefile" | "-machinefile" => {
+                let path = value("a file")?;
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| UsageError(format!("{name}: cannot read {path}: {e}")))?;
+                let hosts = hostfile::parse_hostfile(&text)
+                    .map_err(|e| UsageError(format!("{name}: {path}: {e}")))?;
+                if hostfile_hosts.replace(hosts).is_some() {
+                    return Err(UsageError(format!("{name}: only one hostfile, please")));
+                }
+            }
+            "-H" | "--host" | "-host" | "-hosts" => {
+                let hosts = hostfile::parse_host_list(&value("a list of hosts")?)
+                    .map_err(|e| UsageError(format!("{name}: {e}")))?;
+                list_hosts.get_or_insert_with(Vec::new).extend(hosts);
+            }
+            "--map-by" => {
+                map_by = match value("slot or node")?.to_ascii_lowercase().as_str() {
+                    "slot" | "core" => MapBy::Slot,
+                    "node" => MapBy::Node,
+                    other => {
+                        return Err(UsageError(format!(
+                            "--map-by: {other:?} is not slot or node"
+                        )));
+                    }
+                };
+            }
+            "--launch-agent" => {
+                let agent = value("a command")?;
+                if agent.trim().is_empty() {
+                    return Err(UsageError("--launch-agent needs a command".into()));
+                }
+                launch_agent = Some(agent);
+            }
+            "--iface" => {
+                let v = value("an interface name")?;
+                if v.is_empty() {
+                    return Err(UsageError("--iface needs an interface name".into()));
+                }
+                iface = Some(v);
+            }
+            "--net" => net = Some(parse_net(&value("A.B.C.D/N")?)?),
             _ => return Err(UsageError(format!("unknown option {name}"))),
         }
     }
@@ -172,6 +244,28 @@ pub fn parse(args: Vec<OsString>, env_timeout: Option<OsString>) -> Result<Reque
     let Some(program) = program else {
         return Err(UsageError("no program to run".into()));
     };
+    let hosts = match (hostfile_hosts, list_hosts) {
+        (Some(_), Some(_)) => {
+            return Err(UsageError(
+                "give the hosts with --hostfile or with -H, not both".into(),
+            ));
+        }
+        (Some(h), None) => h,
+        (None, Some(l)) => {
+            let mut merged = Vec::new();
+            for h in l {
+                match merged.iter_mut().find(|m: &&mut HostSpec| m.name == h.name) {
+                    Some(m) => m.slots += h.slots,
+                    None => merged.push(h),
+                }
+            }
+            merged
+        }
+        (None, None) => Vec::new(),
+    };
+    if iface.is_some() && net.is_some() {
+        return Err(UsageError("give --iface or --net, not both".into()));
+    }
     let timeout = match timeout {
         Some(t) => t,
         None => match env_timeout {
@@ -205,7 +299,29 @@ pub fn parse(args: Vec<OsString>, env_timeout: Option<OsString>) -> Result<Reque
         injections,
         program,
         args: words.collect(),
+        hosts,
+        map_by,
+        launch_agent,
+        iface,
+        net,
     }))
+}
+
+/// `A.B.C.D/N`; the address is masked to its network.
+fn parse_net(v: &str) -> Result<(Ipv4Addr, u8), UsageError> {
+    let bad = || UsageError(format!("--net: {v:?} is not a network A.B.C.D/N"));
+    let (addr, len) = v.split_once('/').ok_or_else(bad)?;
+    let addr: Ipv4Addr = addr.parse().map_err(|_| bad())?;
+    let len: u8 = len.parse().map_err(|_| bad())?;
+    if len > 32 {
+        return Err(bad());
+    }
+    Ok((Ipv4Addr::from(u32::from(addr) & prefix_mask(len)), len))
+}
+
+/// The netmask of a prefix length of at most 32.
+pub fn prefix_mask(len: u8) -> u32 {
+    if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len)) }
 }
 
 /// The specs in `FTMPI_INJECT` (separated by `;`) for a job of `np` ranks.
@@ -368,8 +484,9 @@ pub fn usage(flavor: Flavor) -> String {
     format!(
         "Usage: {name} [options] [--] program [args...]
 
-Starts N copies of program on this host as one MPI job, forwards their output, and
-ends the whole job as soon as one rank fails.
+Starts N copies of program as one MPI job, on this host or on the hosts named with
+--hostfile or -H (a daemon per host, except one named localhost), forwards their output,
+and ends the whole job as soon as one rank fails.
 {defaults}
 Options:
   -n, -np N            number of ranks (default 1)
@@ -383,6 +500,17 @@ Options:
   --inject SPEC        kill a rank: kill:rank=R:after=T[:signal=S], T in seconds (or
                        with suffix ms/s) after all ranks joined, S a number or name
                        (default KILL); repeatable (also FTMPI_INJECT, ';'-separated)
+  -f, --hostfile F     run on the hosts in F (also --machinefile): one a line, as
+                       host, host:SLOTS or host slots=SLOTS; # starts a comment
+  -H, --host H1,H2     run on these hosts (H:SLOTS gives a host SLOTS slots)
+  --map-by slot|node   fill each host's slots in turn (slot, the default) or deal the
+                       ranks out one host at a time (node); more ranks than slots start
+                       over from the first host
+  --launch-agent CMD   how to start a daemon on a host (default 'ssh {{host}}'): {{host}} is
+                       replaced by the host's name, and the daemon's command line replaces
+                       {{cmd}}, or is appended when there is no {{cmd}}
+  --iface NAME         listen for daemons and ranks on this interface's address
+  --net A.B.C.D/N      listen on this host's address in that network
   --oversubscribe      accepted and ignored
   --bind-to X          accepted and ignored
   -h, --help           show this help

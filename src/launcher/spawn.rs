@@ -47,9 +47,9 @@ pub(crate) struct SpawnError {
 }
 
 #[derive(Debug, Clone, Copy)]
-struct Proc {
-    pid: Pid,
-    reaped: bool,
+pub(crate) struct Proc {
+    pub(crate) pid: Pid,
+    pub(crate) reaped: bool,
 }
 
 /// The ranks of one job on this host.
@@ -174,6 +174,16 @@ impl LocalHost {
         }
     }
 
+    /// Forwards the output of a rank on another host, as read from its daemon.
+    pub(crate) fn forward_remote<R: io::Read + Send + 'static>(
+        &mut self,
+        src: R,
+        rank: u32,
+        stream: Stream,
+    ) -> io::Result<()> {
+        self.output.forward(src, rank, stream)
+    }
+
     /// See [`Output::drain`].
     pub(crate) fn drain_output(&mut self, idle: Duration) -> bool {
         self.output.drain(idle)
@@ -181,7 +191,7 @@ impl LocalHost {
 }
 
 /// Blocks until the rank's process ends, then reaps it.
-fn wait_for(rank: u32, pid: Pid, procs: &Mutex<HashMap<u32, Proc>>) -> Exit {
+pub(crate) fn wait_for(rank: u32, pid: Pid, procs: &Mutex<HashMap<u32, Proc>>) -> Exit {
     let seen = loop {
         match waitid(Id::Pid(pid), WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT) {
             Err(Errno::EINTR) => continue,
@@ -213,7 +223,7 @@ fn wait_for(rank: u32, pid: Pid, procs: &Mutex<HashMap<u32, Proc>>) -> Exit {
 
 /// Every process below `roots`, from /proc. Best effort: a process that forks while this runs
 /// may be missed.
-fn descendants(roots: &[Pid]) -> Vec<Pid> {
+pub(crate) fn descendants(roots: &[Pid]) -> Vec<Pid> {
     if roots.is_empty() {
         return Vec::new();
     }

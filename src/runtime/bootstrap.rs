@@ -1,10 +1,10 @@
 //! The rank's side of the launcher protocol (`launcher::proto`): register, receive the
 //! endpoint table (the fence), report abort and finalize.
 
-use std::io;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
-
 
 use crate::core::error::{MpiError, Result};
 use crate::launcher::proto::{self, Msg};
@@ -55,9 +55,75 @@ impl JobInfo {
     }
 }
 
+/// A connection to mpirun: a Unix socket on mpirun's host, TCP (after the job key's
+/// handshake) from a rank a daemon started on another host.
+pub enum BootStream {
+    Unix(UnixStream),
+    Tcp(TcpStream),
+}
+
+impl BootStream {
+    fn try_clone(&self) -> io::Result<BootStream> {
+        Ok(match self {
+            BootStream::Unix(s) => BootStream::Unix(s.try_clone()?),
+            BootStream::Tcp(s) => BootStream::Tcp(s.try_clone()?),
+        })
+    }
+
+    fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        match self {
+            BootStream::Unix(s) => s.set_read_timeout(t),
+            BootStream::Tcp(s) => s.set_read_timeout(t),
+        }
+    }
+}
+
+impl Read for BootStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            BootStream::Unix(s) => s.read(buf),
+            BootStream::Tcp(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for BootStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            BootStream::Unix(s) => s.write(buf),
+            BootStream::Tcp(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            BootStream::Unix(s) => s.flush(),
+            BootStream::Tcp(s) => s.flush(),
+        }
+    }
+}
+
+/// How long connecting to mpirun over TCP, and its handshake, may take.
+const TCP_CONNECT: Duration = Duration::from_secs(10);
+
+/// Connects to `tcp:IP:PORT` and proves knowledge of the job key.
+fn connect_tcp(addr: &str) -> Result<TcpStream> {
+    let fail = |e: &dyn std::fmt::Display| MpiError::other(format!("cannot reach mpirun at tcp:{addr}: {e}"));
+    let sa: SocketAddr = addr.parse().map_err(|e| fail(&e))?;
+    let key = crate::auth::JobKey::from_env()
+        .ok_or_else(|| MpiError::other(format!("{} is missing or malformed", crate::auth::KEY_ENV)))?;
+    let mut s = TcpStream::connect_timeout(&sa, TCP_CONNECT).map_err(|e| fail(&e))?;
+    let _ = s.set_nodelay(true);
+    s.set_read_timeout(Some(TCP_CONNECT)).map_err(|e| fail(&e))?;
+    crate::auth::client_handshake(&mut s, &key).map_err(|e| fail(&e))?;
+    s.write_all(&[crate::launcher::daemon_proto::ROLE_RANK]).map_err(|e| fail(&e))?;
+    s.set_read_timeout(None).map_err(|e| fail(&e))?;
+    Ok(s)
+}
+
 /// The open connection to the launcher.
 pub struct Boot {
-    stream: UnixStream,
+    stream: BootStream,
 }
 
 fn lost(e: impl std::fmt::Display) -> MpiError {
@@ -65,8 +131,14 @@ fn lost(e: impl std::fmt::Display) -> MpiError {
 }
 
 impl Boot {
+    /// `path` is a Unix socket's path, or `tcp:IP:PORT`.
     pub fn connect(path: &str) -> Result<Boot> {
-        let stream = UnixStream::connect(path).map_err(|e| MpiError::other(format!("cannot reach mpirun at {path}: {e}")))?;
+        let stream = match path.strip_prefix("tcp:") {
+            Some(addr) => BootStream::Tcp(connect_tcp(addr)?),
+            None => BootStream::Unix(
+                UnixStream::connect(path).map_err(|e| MpiError::other(format!("cannot reach mpirun at {path}: {e}")))?,
+            ),
+        };
         Ok(Boot { stream })
     }
 
@@ -89,7 +161,7 @@ impl Boot {
     }
 
     /// A second handle on the connection, for the control thread.
-    pub fn control_stream(&self) -> Result<UnixStream> {
+    pub fn control_stream(&self) -> Result<BootStream> {
         self.stream.try_clone().map_err(|e| MpiError::other(format!("cannot share the connection to mpirun: {e}")))
     }
 

@@ -12,7 +12,6 @@
 #![forbid(unsafe_code)]
 
 use std::collections::VecDeque;
-use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -54,7 +53,7 @@ impl Inbox {
 }
 
 /// Starts the thread that reads `mpirun`'s messages for the rest of the process's life.
-pub fn start_control(mut stream: UnixStream, inbox: Arc<Inbox>, waker: Waker) -> Result<()> {
+pub fn start_control(mut stream: super::bootstrap::BootStream, inbox: Arc<Inbox>, waker: Waker) -> Result<()> {
     std::thread::Builder::new()
         .name("ftmpi-control".into())
         .spawn(move || {
