@@ -254,6 +254,24 @@ pub fn datatype_handle(i: u32) -> MPI_Datatype {
     (DIRECT | OBJ_DATATYPE | i) as i32
 }
 
+/// Bytes of one element of a predefined datatype whose elements lie back to back (so
+/// `count` of them are `count * size` contiguous bytes); `None` for any other handle.
+#[inline]
+pub fn dense_predefined_size(h: MPI_Datatype) -> Option<usize> {
+    let t = predefined(h)?;
+    (t.committed && t.layout.size > 0 && t.layout.is_dense()).then_some(t.layout.size)
+}
+
+/// Table index of a valid communicator handle, without building an error for others.
+#[inline]
+pub fn comm_index(h: MPI_Comm) -> Option<u32> {
+    match split(h) {
+        (k, i) if k == BUILTIN | OBJ_COMM && i < 2 => Some(i),
+        (k, i) if k == DIRECT | OBJ_COMM && i >= 2 => Some(i),
+        _ => None,
+    }
+}
+
 /// True for a predefined datatype handle.
 pub fn is_predefined_datatype(h: MPI_Datatype) -> bool {
     predefined(h).is_some()

@@ -108,6 +108,64 @@ unsafe fn make_recv(
     rt.new_recv(ci, source, tag, Buf::User(ub), Half::P2p)
 }
 
+/// Bytes of `count` elements of a dense predefined `datatype` at a non-NULL `buf` (or none),
+/// when the arguments of a small send or receive can skip the general checks: `None` for
+/// anything else, which the general path checks and reports.
+#[inline]
+fn lean_len(buf: *const c_void, count: c_int, datatype: MPI_Datatype, tag: c_int) -> Option<usize> {
+    if count < 0 || !(0..=args::TAG_UB).contains(&tag) {
+        return None;
+    }
+    let n = count as usize * handle::dense_predefined_size(datatype)?;
+    (n == 0 || !buf.is_null()).then_some(n)
+}
+
+/// The lean path of `MPI_Send`: a small message of a predefined type on a valid
+/// communicator goes straight into the peer's ring. `false` leaves everything to the general
+/// path (nothing was sent).
+///
+/// # Safety
+/// `buf` holds `count` elements of `datatype`.
+#[inline]
+unsafe fn lean_send(buf: *const c_void, count: c_int, datatype: MPI_Datatype, dest: c_int, tag: c_int, comm: MPI_Comm) -> Result<bool> {
+    let Some(n) = lean_len(buf, count, datatype, tag) else { return Ok(false) };
+    let Some(ci) = handle::comm_index(comm) else { return Ok(false) };
+    if dest < 0 {
+        return Ok(false);
+    }
+    let bytes: &[u8] = if n == 0 {
+        &[]
+    } else {
+        // SAFETY: MPI's rule for a blocking send: `buf` holds `count` elements of a dense
+        // predefined type, `n` contiguous bytes, for the duration of the call.
+        unsafe { std::slice::from_raw_parts(buf.cast::<u8>(), n) }
+    };
+    runtime::with(|rt| rt.send_bytes_now(ci, dest, tag, bytes))
+}
+
+/// The lean path of `MPI_Recv` from a named rank with a named tag: `Some(bytes)` when the
+/// message was received into `buf`, `None` to take the general path (nothing consumed).
+///
+/// # Safety
+/// `buf` is writable for `count` elements of `datatype`.
+#[inline]
+unsafe fn lean_recv(buf: *mut c_void, count: c_int, datatype: MPI_Datatype, source: c_int, tag: c_int, comm: MPI_Comm) -> Result<Option<usize>> {
+    let Some(n) = lean_len(buf, count, datatype, tag) else { return Ok(None) };
+    let Some(ci) = handle::comm_index(comm) else { return Ok(None) };
+    if source < 0 {
+        return Ok(None);
+    }
+    let out: &mut [u8] = if n == 0 {
+        &mut []
+    } else {
+        // SAFETY: MPI's rule for a blocking receive: `buf` is writable for `count` elements
+        // of a dense predefined type, `n` contiguous bytes, that nothing else touches during
+        // the call.
+        unsafe { std::slice::from_raw_parts_mut(buf.cast::<u8>(), n) }
+    };
+    runtime::with(|rt| rt.recv_bytes_now(ci, source, tag, out))
+}
+
 /// Blocking send in `mode`.
 ///
 /// # Safety
@@ -121,6 +179,10 @@ unsafe fn blocking_send(
     comm: MPI_Comm,
     mode: SendMode,
 ) -> Result<()> {
+    // SAFETY: forwarded from this function's contract.
+    if mode == SendMode::Standard && unsafe { lean_send(buf, count, datatype, dest, tag, comm)? } {
+        return Ok(());
+    }
     let ci = handle::comm(comm)?;
     runtime::with(|rt| {
         if mode == SendMode::Standard || mode == SendMode::Ready {
@@ -392,6 +454,12 @@ pub unsafe extern "C" fn MPI_Recv(
     status: *mut MPI_Status,
 ) -> c_int {
     let code = guarded("MPI_Recv", || {
+        // SAFETY: MPI's contract on `buf`.
+        if let Some(n) = unsafe { lean_recv(buf, count, datatype, source, tag, comm)? } {
+            // SAFETY: `status` is MPI_STATUS_IGNORE or a valid MPI_Status.
+            unsafe { write_status(status, &Status { source, tag, bytes: n, cancelled: false, error: 0 }) };
+            return Ok(());
+        }
         let ci = handle::comm(comm)?;
         let (st, d) = runtime::with(|rt| {
             if source >= 0 && tag >= 0 {

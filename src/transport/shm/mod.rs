@@ -167,11 +167,17 @@ impl ShmTransport {
 
     /// The next frame from any sender, round-robin, validated.
     pub fn poll_frame(&mut self) -> Option<Result<Frame, BadFrame>> {
+        self.poll_frame_skipping(usize::MAX)
+    }
+
+    /// [`ShmTransport::poll_frame`] leaving the ring of sender `skip` alone (its reader
+    /// looks at it itself).
+    pub fn poll_frame_skipping(&mut self, skip: usize) -> Option<Result<Frame, BadFrame>> {
         let n = self.rx_tail.len();
         for k in 0..n {
             let src = (self.next_poll + k) % n;
             let tail = self.rx_tail[src];
-            if self.poisoned[src] || !self.own_ring(src).ready(tail) {
+            if src == skip || self.poisoned[src] || !self.own_ring(src).ready(tail) {
                 continue;
             }
             self.next_poll = (src + 1) % n;
