@@ -27,6 +27,10 @@ const SCATTER_MIN_RUN: usize = 2048;
 /// adding up (a matrix column streamed in 8 KiB pieces arrives in about half the time).
 const PACKED_CHUNK: usize = 8 * 1024;
 
+/// Looks at the sender's ring between two rounds of progress while a blocking receive
+/// without a request waits (progress costs some hundred instructions, a look a handful).
+const QUICK_LOOKS: u32 = 16;
+
 /// What the front of a sender's ring held for a blocking receive without a request.
 enum RingLook {
     /// The receive is over: its length, or `None` for the general path to take over.
@@ -200,13 +204,26 @@ impl Runtime {
                 }
                 RingLook::Empty => {}
             }
-            look_aside = self.progress_skipping(env.src as usize)? || self.ft.world.any;
-            if look_aside {
-                idle = 0;
-            } else {
-                self.idle_round(&mut idle);
-            }
+            look_aside = self.recv_now_wait(env.src, &mut idle)?;
         }
+    }
+
+    /// One round of waiting for a frame from `src`: true when progress did something (it may
+    /// have set the message aside, or seen a failure).
+    #[inline(never)]
+    fn recv_now_wait(&mut self, src: u32, idle: &mut u32) -> Result<bool> {
+        // Between rounds of progress only the sender's next stamp is watched: one load
+        // each, so the message is seen soon after it is published.
+        if self.shm.wait_published(src, QUICK_LOOKS) {
+            return Ok(false);
+        }
+        let did = self.progress_skipping(src as usize)? || self.ft.world.any;
+        if did {
+            *idle = 0;
+        } else {
+            self.idle_round(idle);
+        }
+        Ok(did)
     }
 
     /// A message set aside earlier for [`Runtime::try_recv_now_on`]: `Some(Some(len))`

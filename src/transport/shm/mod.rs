@@ -144,7 +144,7 @@ impl ShmTransport {
         }
         let head = peer.tx.head;
         // The stamp (bytes 0..8) is written last, by `publish`.
-        ring.write_at(head + 8, &hdr.encode()[8..hlen]);
+        ring.write_header(head, &hdr.encode(), hlen);
         let mut at = head + hlen as u64;
         match payload {
             Payload::None => {}
@@ -189,11 +189,20 @@ impl ShmTransport {
     /// Decodes the published frame at `tail` in `src`'s ring.
     fn frame_at(&mut self, src: usize, tail: u64) -> Result<Frame, BadFrame> {
         let ring = self.own_ring(src);
+        // A frame starts on a line and the ring is whole lines, so its header never wraps:
+        // it is decoded in place.
         let (a, b) = ring.slices(tail, HEADER_LEN);
-        let mut raw = [0u8; HEADER_LEN];
-        raw[..a.len()].copy_from_slice(a);
-        raw[a.len()..].copy_from_slice(b);
-        match Header::decode(&raw, src as u32, self.max_payload() as u64) {
+        let max = self.max_payload() as u64;
+        let decoded = match <&[u8; HEADER_LEN]>::try_from(a) {
+            Ok(line) => Header::decode(line, src as u32, max),
+            Err(_) => {
+                let mut raw = [0u8; HEADER_LEN];
+                raw[..a.len()].copy_from_slice(a);
+                raw[a.len()..].copy_from_slice(b);
+                Header::decode(&raw, src as u32, max)
+            }
+        };
+        match decoded {
             Ok(header) => {
                 let frame_len = padded(header.wire_len() + header.len as usize) as u64;
                 Ok(Frame { src: src as u32, header, pos: tail, frame_len })
@@ -219,6 +228,19 @@ impl ShmTransport {
             return None;
         }
         Some(self.frame_at(s, tail))
+    }
+
+    /// Watches `src`'s ring for its next frame, at most `looks` times: true once one is
+    /// published, false if none came (or the ring is no longer read).
+    #[inline]
+    pub fn wait_published(&self, src: u32, looks: u32) -> bool {
+        let s = src as usize;
+        if s >= self.rx_tail.len() || self.poisoned[s] {
+            return false;
+        }
+        let ring = self.own_ring(s);
+        let tail = self.rx_tail[s];
+        (0..looks).any(|_| ring.ready(tail))
     }
 
     /// `src` died: its ring starts over empty for whoever takes its place, and its segment
