@@ -10,8 +10,8 @@
 use crate::abi::consts as c;
 use crate::core::error::{MpiError, Result};
 use crate::core::matching::{Envelope, Pattern};
-use crate::transport::shm::{Frame, Payload};
-use crate::transport::wire::{FLAG_STREAM, FLAG_SYNC, Header, Kind};
+use crate::transport::shm::{EagerLook, Frame, Payload};
+use crate::transport::wire::{FLAG_STREAM, FLAG_SYNC, Header, Kind, compact_eager_words};
 
 use super::requests::{Body, Buf, RecvStage, RecvState, Request, SendMode, SendStage, SendState, Status};
 use super::{BsendBuffer, OnSent, Pending, Runtime, Unexpected};
@@ -111,7 +111,9 @@ impl Runtime {
         let cap = out.len();
         let mut put = |a: &[u8], b: &[u8]| {
             out[..a.len()].copy_from_slice(a);
-            out[a.len()..a.len() + b.len()].copy_from_slice(b);
+            if !b.is_empty() {
+                out[a.len()..a.len() + b.len()].copy_from_slice(b);
+            }
         };
         self.try_recv_now_capped(comm, src, tag, Half::P2p, cap, &mut put)
     }
@@ -183,6 +185,9 @@ impl Runtime {
         // Only progress (or a frame from the ring handed to the protocol) sets messages
         // aside, so the queue of unexpected ones is looked at again only after that.
         let mut look_aside = unexpected.is_some();
+        // Negative tags are never valid on the wire: such a receive waits in vain, as it
+        // would on the general path.
+        let words = (tag >= 0).then(|| compact_eager_words(env.src, env.context, env.tag));
         let mut idle: u32 = 0;
         loop {
             if look_aside {
@@ -195,7 +200,7 @@ impl Runtime {
             if self.ft.world.any {
                 return Ok(None);
             }
-            match self.recv_now_ring(&env, cap, put)? {
+            match self.recv_now_ring(&env, words, cap, put)? {
                 RingLook::Done(got) => return Ok(got),
                 // A frame that is not this message is never set aside as one it matches.
                 RingLook::Handled => {
@@ -251,7 +256,16 @@ impl Runtime {
     /// frame handed to the protocol, or nothing published yet (one load of the sender's
     /// next stamp).
     #[inline]
-    fn recv_now_ring(&mut self, env: &Envelope, cap: usize, put: &mut dyn FnMut(&[u8], &[u8])) -> Result<RingLook> {
+    fn recv_now_ring(&mut self, env: &Envelope, words: Option<(u64, u64)>, cap: usize, put: &mut dyn FnMut(&[u8], &[u8])) -> Result<RingLook> {
+        if let Some(words) = words {
+            // The common case, a plain eager message, in two compares; anything else is
+            // decoded and validated below.
+            match self.shm.take_eager_from(env.src, words, cap, put) {
+                EagerLook::Took(n) => return Ok(RingLook::Done(Some(n))),
+                EagerLook::Empty => return Ok(RingLook::Empty),
+                EagerLook::Other => {}
+            }
+        }
         match self.shm.poll_frame_from(env.src) {
             None => Ok(RingLook::Empty),
             Some(Err(bad)) => {

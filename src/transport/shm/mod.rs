@@ -14,7 +14,7 @@ use std::io::{self, IoSliceMut};
 use std::time::Duration;
 
 use crate::transport::userbuf::UserBuf;
-use crate::transport::wire::{HEADER_LEN, Header, WireError};
+use crate::transport::wire::{COMPACT_HEADER_LEN, HEADER_LEN, Header, WireError};
 use ring::{Ring, TxState, padded};
 use segment::Segment;
 
@@ -33,6 +33,16 @@ pub struct Frame {
     pub header: Header,
     pos: u64,
     frame_len: u64,
+}
+
+/// What [`ShmTransport::take_eager_from`] found.
+pub enum EagerLook {
+    /// The message, this many bytes of it, taken.
+    Took(usize),
+    /// Nothing published yet.
+    Empty,
+    /// Some other frame (or a ring no longer read): left in place.
+    Other,
 }
 
 /// A frame that failed validation; its sender's ring is no longer read.
@@ -118,16 +128,24 @@ impl ShmTransport {
         self.peer(dest).map(|_| ())
     }
 
+    #[inline]
     fn peer(&mut self, dest: u32) -> io::Result<&mut Peer> {
         let d = dest as usize;
         if self.peers[d].is_none() {
-            let seg = Segment::open(&self.peer_names[d])?;
-            if seg.nrings() != self.rx_tail.len() || seg.ring_cap() != self.own.ring_cap() {
-                return Err(io::Error::other(format!("segment of rank {dest} does not match this job")));
-            }
-            self.peers[d] = Some(Peer { seg, tx: TxState::default() });
+            self.open_segment(dest)?;
         }
         Ok(self.peers[d].as_mut().expect("opened above"))
+    }
+
+    #[cold]
+    fn open_segment(&mut self, dest: u32) -> io::Result<()> {
+        let d = dest as usize;
+        let seg = Segment::open(&self.peer_names[d])?;
+        if seg.nrings() != self.rx_tail.len() || seg.ring_cap() != self.own.ring_cap() {
+            return Err(io::Error::other(format!("segment of rank {dest} does not match this job")));
+        }
+        self.peers[d] = Some(Peer { seg, tx: TxState::default() });
+        Ok(())
     }
 
     /// Writes one frame into `dest`'s ring. Returns `Ok(false)` when the ring has no room.
@@ -228,6 +246,35 @@ impl ShmTransport {
             return None;
         }
         Some(self.frame_at(s, tail))
+    }
+
+    /// Takes the frame at the front of `src`'s ring if it is the plain eager message whose
+    /// header words are `words` (see [`crate::transport::wire::compact_eager_words`]) with
+    /// at most `cap` bytes: its payload goes to `put` and the frame is consumed. Anything
+    /// else is left for [`ShmTransport::poll_frame_from`] and its full validation.
+    #[inline]
+    pub fn take_eager_from(&mut self, src: u32, words: (u64, u64), cap: usize, put: &mut dyn FnMut(&[u8], &[u8])) -> EagerLook {
+        let s = src as usize;
+        if s >= self.rx_tail.len() || self.poisoned[s] {
+            return EagerLook::Other;
+        }
+        let tail = self.rx_tail[s];
+        let max = self.max_payload();
+        let ring = self.own_ring(s);
+        if !ring.ready(tail) {
+            return EagerLook::Empty;
+        }
+        let (w1, w2, len) = ring.head_words(tail);
+        let len = len as usize;
+        if (w1, w2) != words || len > max || len > cap {
+            return EagerLook::Other;
+        }
+        let (a, b) = ring.slices(tail + COMPACT_HEADER_LEN as u64, len);
+        put(a, b);
+        let frame_len = padded(COMPACT_HEADER_LEN + len) as u64;
+        ring.release(tail, frame_len);
+        self.rx_tail[s] = tail + frame_len;
+        EagerLook::Took(len)
     }
 
     /// Watches `src`'s ring for its next frame, at most `looks` times: true once one is

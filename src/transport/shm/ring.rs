@@ -81,6 +81,25 @@ impl<'a> Ring<'a> {
         }
     }
 
+    /// The words at bytes 8..16 and 16..24 and the u32 at byte 24 of the published frame
+    /// at line `pos` (the consumer saw its stamp).
+    #[inline]
+    pub fn head_words(&self, pos: u64) -> (u64, u64, u32) {
+        let off = (pos as usize) & (self.cap - 1);
+        debug_assert_eq!(off % LINE, 0);
+        // SAFETY: `off` is a line boundary inside the data area (a multiple of lines), so
+        // bytes `off..off + 32` are inside the mapping, and 8-byte aligned; the producer does
+        // not write a published frame until the consumer releases it.
+        unsafe {
+            let p = self.data.add(off);
+            (
+                u64::from_le(std::ptr::read(p.add(8) as *const u64)),
+                u64::from_le(std::ptr::read(p.add(16) as *const u64)),
+                u32::from_le(std::ptr::read(p.add(24) as *const u32)),
+            )
+        }
+    }
+
     #[inline]
     fn stamp(&self, pos: u64) -> &'a AtomicU64 {
         let off = (pos as usize) & (self.cap - 1);
