@@ -170,6 +170,7 @@ unsafe fn lean_recv(buf: *mut c_void, count: c_int, datatype: MPI_Datatype, sour
 ///
 /// # Safety
 /// `buf` holds `count` elements of `datatype`.
+#[inline(never)]
 unsafe fn blocking_send(
     buf: *const c_void,
     count: c_int,
@@ -179,10 +180,6 @@ unsafe fn blocking_send(
     comm: MPI_Comm,
     mode: SendMode,
 ) -> Result<()> {
-    // SAFETY: forwarded from this function's contract.
-    if mode == SendMode::Standard && unsafe { lean_send(buf, count, datatype, dest, tag, comm)? } {
-        return Ok(());
-    }
     let ci = handle::comm(comm)?;
     runtime::with(|rt| {
         if mode == SendMode::Standard || mode == SendMode::Ready {
@@ -239,7 +236,12 @@ unsafe fn nonblocking_send(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn MPI_Send(buf: *const c_void, count: c_int, datatype: MPI_Datatype, dest: c_int, tag: c_int, comm: MPI_Comm) -> c_int {
     // SAFETY: MPI's contract on `buf`.
-    let code = guarded("MPI_Send", || unsafe { blocking_send(buf, count, datatype, dest, tag, comm, SendMode::Standard) });
+    let code = guarded("MPI_Send", || unsafe {
+        if lean_send(buf, count, datatype, dest, tag, comm)? {
+            return Ok(());
+        }
+        blocking_send(buf, count, datatype, dest, tag, comm, SendMode::Standard)
+    });
     dispatch(comm, code)
 }
 
@@ -460,28 +462,48 @@ pub unsafe extern "C" fn MPI_Recv(
             unsafe { write_status(status, &Status { source, tag, bytes: n, cancelled: false, error: 0 }) };
             return Ok(());
         }
-        let ci = handle::comm(comm)?;
-        let (st, d) = runtime::with(|rt| {
-            if source >= 0 && tag >= 0 {
-                args::count(count)?;
-                args::recv_tag(tag)?;
-                args::source(source, rt.comm(ci)?.peer_size())?;
-                // SAFETY: the buffer stays valid for this blocking call.
-                let ub = unsafe { user_buffer(buf, count, datatype)? };
-                if let Some(n) = rt.try_recv_now_user(ci, source, tag, &ub)? {
-                    return Ok((Status { source, tag, bytes: n, cancelled: false, error: 0 }, None));
-                }
-            }
-            // SAFETY: the buffer stays valid for this blocking call.
-            let rid = unsafe { make_recv(rt, buf, count, datatype, source, tag, ci)? };
-            rt.start(rid)?;
-            rt.wait(rid)
-        })?;
-        // SAFETY: `status` is MPI_STATUS_IGNORE or a valid MPI_Status.
-        unsafe { write_status(status, &st) };
-        status_error(&st, d)
+        // SAFETY: as above.
+        unsafe { recv_general(buf, count, datatype, source, tag, comm, status) }
     });
     dispatch(comm, code)
+}
+
+/// `MPI_Recv` past its lean path: every check, then a receive without a request when the
+/// source and tag are named, else a request.
+///
+/// # Safety
+/// `buf` is writable for `count` elements of `datatype`; `status` is MPI_STATUS_IGNORE or
+/// a valid MPI_Status.
+#[inline(never)]
+unsafe fn recv_general(
+    buf: *mut c_void,
+    count: c_int,
+    datatype: MPI_Datatype,
+    source: c_int,
+    tag: c_int,
+    comm: MPI_Comm,
+    status: *mut MPI_Status,
+) -> Result<()> {
+    let ci = handle::comm(comm)?;
+    let (st, d) = runtime::with(|rt| {
+        if source >= 0 && tag >= 0 {
+            args::count(count)?;
+            args::recv_tag(tag)?;
+            args::source(source, rt.comm(ci)?.peer_size())?;
+            // SAFETY: the buffer stays valid for this blocking call.
+            let ub = unsafe { user_buffer(buf, count, datatype)? };
+            if let Some(n) = rt.try_recv_now_user(ci, source, tag, &ub)? {
+                return Ok((Status { source, tag, bytes: n, cancelled: false, error: 0 }, None));
+            }
+        }
+        // SAFETY: the buffer stays valid for this blocking call.
+        let rid = unsafe { make_recv(rt, buf, count, datatype, source, tag, ci)? };
+        rt.start(rid)?;
+        rt.wait(rid)
+    })?;
+    // SAFETY: `status` is MPI_STATUS_IGNORE or a valid MPI_Status.
+    unsafe { write_status(status, &st) };
+    status_error(&st, d)
 }
 
 /// Nonblocking receive.

@@ -182,53 +182,59 @@ impl Runtime {
         if posted {
             return Ok(None);
         }
-        // Only progress (or a frame from the ring handed to the protocol) sets messages
-        // aside, so the queue of unexpected ones is looked at again only after that.
-        let mut look_aside = unexpected.is_some();
-        // Negative tags are never valid on the wire: such a receive waits in vain, as it
-        // would on the general path.
+        // A negative tag is on no valid frame: its receive leaves frames to full decoding.
         let words = (tag >= 0).then(|| compact_eager_words(env.src, env.context, env.tag));
-        let mut idle: u32 = 0;
-        loop {
-            if look_aside {
-                if let Some(got) = self.recv_now_aside(&env, cap, put)? {
-                    return Ok(got);
-                }
-            }
-            // After a failure every receive takes the general path, which checks the
-            // communicator's state (messages already set aside were looked at above).
-            if self.ft.world.any {
-                return Ok(None);
-            }
-            match self.recv_now_ring(&env, words, cap, put)? {
-                RingLook::Done(got) => return Ok(got),
-                // A frame that is not this message is never set aside as one it matches.
-                RingLook::Handled => {
-                    idle = 0;
-                    continue;
-                }
-                RingLook::Empty => {}
-            }
-            look_aside = self.recv_now_wait(env.src, &mut idle)?;
+        match self.recv_now_look(&env, words, cap, put, unexpected.is_some())? {
+            Some(got) => Ok(got),
+            None => self.recv_now_wait(&env, words, cap, put),
         }
     }
 
-    /// One round of waiting for a frame from `src`: true when progress did something (it may
-    /// have set the message aside, or seen a failure).
+    /// One look for the message of a blocking receive without a request: `Some(Some(len))`
+    /// when it was taken, `Some(None)` to give up, `None` to wait on. `look_aside`: whether
+    /// the queue of messages set aside may hold it.
+    #[inline]
+    fn recv_now_look(&mut self, env: &Envelope, words: Option<(u64, u64)>, cap: usize, put: &mut dyn FnMut(&[u8], &[u8]), look_aside: bool) -> Result<Option<Option<usize>>> {
+        if look_aside && let Some(got) = self.recv_now_aside(env, cap, put)? {
+            return Ok(Some(got));
+        }
+        // After a failure every receive takes the general path, which checks the
+        // communicator's state (messages already set aside were looked at above).
+        if self.ft.world.any {
+            return Ok(Some(None));
+        }
+        loop {
+            match self.recv_now_ring(env, words, cap, put)? {
+                RingLook::Done(got) => return Ok(Some(got)),
+                // A frame that is not this message is never set aside as one it matches.
+                RingLook::Handled => continue,
+                RingLook::Empty => return Ok(None),
+            }
+        }
+    }
+
+    /// Waits for the message of a blocking receive without a request: between rounds of
+    /// progress (which leave the sender's ring alone) only the sender's next stamp is
+    /// watched, one load each, so the message is seen soon after it is published.
     #[inline(never)]
-    fn recv_now_wait(&mut self, src: u32, idle: &mut u32) -> Result<bool> {
-        // Between rounds of progress only the sender's next stamp is watched: one load
-        // each, so the message is seen soon after it is published.
-        if self.shm.wait_published(src, QUICK_LOOKS) {
-            return Ok(false);
+    fn recv_now_wait(&mut self, env: &Envelope, words: Option<(u64, u64)>, cap: usize, put: &mut dyn FnMut(&[u8], &[u8])) -> Result<Option<usize>> {
+        let mut idle: u32 = 0;
+        loop {
+            let mut did = false;
+            if !self.shm.wait_published(env.src, QUICK_LOOKS) {
+                // Progress may set the message aside or see a failure; only then is the
+                // queue of messages set aside looked at again.
+                did = self.progress_skipping(env.src as usize)? || self.ft.world.any;
+                if did {
+                    idle = 0;
+                } else {
+                    self.idle_round(&mut idle);
+                }
+            }
+            if let Some(got) = self.recv_now_look(env, words, cap, put, did)? {
+                return Ok(got);
+            }
         }
-        let did = self.progress_skipping(src as usize)? || self.ft.world.any;
-        if did {
-            *idle = 0;
-        } else {
-            self.idle_round(idle);
-        }
-        Ok(did)
     }
 
     /// A message set aside earlier for [`Runtime::try_recv_now_on`]: `Some(Some(len))`
