@@ -200,7 +200,8 @@ static PREDEFINED_TYPES: Lazy<Vec<Option<(MPI_Datatype, Arc<Datatype>)>>> = Lazy
     table
 });
 
-fn predefined_slot(h: MPI_Datatype) -> usize {
+#[inline]
+const fn predefined_slot(h: MPI_Datatype) -> usize {
     let low = (h as u32 & 0xff) as usize;
     if (h as u32) & DIRECT != 0 { 256 + low } else { low }
 }
@@ -252,6 +253,41 @@ pub fn derived_index(h: MPI_Datatype) -> Result<Option<u32>> {
 
 pub fn datatype_handle(i: u32) -> MPI_Datatype {
     (DIRECT | OBJ_DATATYPE | i) as i32
+}
+
+/// Bytes of one element of a predefined datatype whose elements lie back to back (so
+/// `count` of them are `count * size` contiguous bytes); `None` for any other handle.
+#[inline]
+pub fn dense_predefined_size(h: MPI_Datatype) -> Option<usize> {
+    match DENSE_SIZES[predefined_slot(h)] {
+        (known, size) if known == h && size > 0 => Some(size as usize),
+        _ => None,
+    }
+}
+
+/// (handle, element bytes) of the plain predefined types by [`predefined_slot`], built at
+/// compile time: pair types have padding and the markers no data, so they are left out.
+static DENSE_SIZES: [(MPI_Datatype, u8); 512] = {
+    let mut table = [(0, 0u8); 512];
+    let mut i = 0;
+    while i < PREDEFINED.len() {
+        let (h, size, align, _) = PREDEFINED[i];
+        if align == 0 && size > 0 && h != c::MPI_LB && h != c::MPI_UB {
+            table[predefined_slot(h)] = (h, size as u8);
+        }
+        i += 1;
+    }
+    table
+};
+
+/// Table index of a valid communicator handle, without building an error for others.
+#[inline]
+pub fn comm_index(h: MPI_Comm) -> Option<u32> {
+    match split(h) {
+        (k, i) if k == BUILTIN | OBJ_COMM && i < 2 => Some(i),
+        (k, i) if k == DIRECT | OBJ_COMM && i >= 2 => Some(i),
+        _ => None,
+    }
 }
 
 /// True for a predefined datatype handle.

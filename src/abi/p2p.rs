@@ -108,10 +108,69 @@ unsafe fn make_recv(
     rt.new_recv(ci, source, tag, Buf::User(ub), Half::P2p)
 }
 
+/// Bytes of `count` elements of a dense predefined `datatype` at a non-NULL `buf` (or none),
+/// when the arguments of a small send or receive can skip the general checks: `None` for
+/// anything else, which the general path checks and reports.
+#[inline]
+fn lean_len(buf: *const c_void, count: c_int, datatype: MPI_Datatype, tag: c_int) -> Option<usize> {
+    if count < 0 || !(0..=args::TAG_UB).contains(&tag) {
+        return None;
+    }
+    let n = count as usize * handle::dense_predefined_size(datatype)?;
+    (n == 0 || !buf.is_null()).then_some(n)
+}
+
+/// The lean path of `MPI_Send`: a small message of a predefined type on a valid
+/// communicator goes straight into the peer's ring. `false` leaves everything to the general
+/// path (nothing was sent).
+///
+/// # Safety
+/// `buf` holds `count` elements of `datatype`.
+#[inline]
+unsafe fn lean_send(buf: *const c_void, count: c_int, datatype: MPI_Datatype, dest: c_int, tag: c_int, comm: MPI_Comm) -> Result<bool> {
+    let Some(n) = lean_len(buf, count, datatype, tag) else { return Ok(false) };
+    let Some(ci) = handle::comm_index(comm) else { return Ok(false) };
+    if dest < 0 {
+        return Ok(false);
+    }
+    let bytes: &[u8] = if n == 0 {
+        &[]
+    } else {
+        // SAFETY: MPI's rule for a blocking send: `buf` holds `count` elements of a dense
+        // predefined type, `n` contiguous bytes, for the duration of the call.
+        unsafe { std::slice::from_raw_parts(buf.cast::<u8>(), n) }
+    };
+    runtime::with(|rt| rt.send_bytes_now(ci, dest, tag, bytes))
+}
+
+/// The lean path of `MPI_Recv` from a named rank with a named tag: `Some(bytes)` when the
+/// message was received into `buf`, `None` to take the general path (nothing consumed).
+///
+/// # Safety
+/// `buf` is writable for `count` elements of `datatype`.
+#[inline]
+unsafe fn lean_recv(buf: *mut c_void, count: c_int, datatype: MPI_Datatype, source: c_int, tag: c_int, comm: MPI_Comm) -> Result<Option<usize>> {
+    let Some(n) = lean_len(buf, count, datatype, tag) else { return Ok(None) };
+    let Some(ci) = handle::comm_index(comm) else { return Ok(None) };
+    if source < 0 {
+        return Ok(None);
+    }
+    let out: &mut [u8] = if n == 0 {
+        &mut []
+    } else {
+        // SAFETY: MPI's rule for a blocking receive: `buf` is writable for `count` elements
+        // of a dense predefined type, `n` contiguous bytes, that nothing else touches during
+        // the call.
+        unsafe { std::slice::from_raw_parts_mut(buf.cast::<u8>(), n) }
+    };
+    runtime::with(|rt| rt.recv_bytes_now(ci, source, tag, out))
+}
+
 /// Blocking send in `mode`.
 ///
 /// # Safety
 /// `buf` holds `count` elements of `datatype`.
+#[inline(never)]
 unsafe fn blocking_send(
     buf: *const c_void,
     count: c_int,
@@ -177,7 +236,12 @@ unsafe fn nonblocking_send(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn MPI_Send(buf: *const c_void, count: c_int, datatype: MPI_Datatype, dest: c_int, tag: c_int, comm: MPI_Comm) -> c_int {
     // SAFETY: MPI's contract on `buf`.
-    let code = guarded("MPI_Send", || unsafe { blocking_send(buf, count, datatype, dest, tag, comm, SendMode::Standard) });
+    let code = guarded("MPI_Send", || unsafe {
+        if lean_send(buf, count, datatype, dest, tag, comm)? {
+            return Ok(());
+        }
+        blocking_send(buf, count, datatype, dest, tag, comm, SendMode::Standard)
+    });
     dispatch(comm, code)
 }
 
@@ -392,28 +456,54 @@ pub unsafe extern "C" fn MPI_Recv(
     status: *mut MPI_Status,
 ) -> c_int {
     let code = guarded("MPI_Recv", || {
-        let ci = handle::comm(comm)?;
-        let (st, d) = runtime::with(|rt| {
-            if source >= 0 && tag >= 0 {
-                args::count(count)?;
-                args::recv_tag(tag)?;
-                args::source(source, rt.comm(ci)?.peer_size())?;
-                // SAFETY: the buffer stays valid for this blocking call.
-                let ub = unsafe { user_buffer(buf, count, datatype)? };
-                if let Some(n) = rt.try_recv_now_user(ci, source, tag, &ub)? {
-                    return Ok((Status { source, tag, bytes: n, cancelled: false, error: 0 }, None));
-                }
-            }
-            // SAFETY: the buffer stays valid for this blocking call.
-            let rid = unsafe { make_recv(rt, buf, count, datatype, source, tag, ci)? };
-            rt.start(rid)?;
-            rt.wait(rid)
-        })?;
-        // SAFETY: `status` is MPI_STATUS_IGNORE or a valid MPI_Status.
-        unsafe { write_status(status, &st) };
-        status_error(&st, d)
+        // SAFETY: MPI's contract on `buf`.
+        if let Some(n) = unsafe { lean_recv(buf, count, datatype, source, tag, comm)? } {
+            // SAFETY: `status` is MPI_STATUS_IGNORE or a valid MPI_Status.
+            unsafe { write_status(status, &Status { source, tag, bytes: n, cancelled: false, error: 0 }) };
+            return Ok(());
+        }
+        // SAFETY: as above.
+        unsafe { recv_general(buf, count, datatype, source, tag, comm, status) }
     });
     dispatch(comm, code)
+}
+
+/// `MPI_Recv` past its lean path: every check, then a receive without a request when the
+/// source and tag are named, else a request.
+///
+/// # Safety
+/// `buf` is writable for `count` elements of `datatype`; `status` is MPI_STATUS_IGNORE or
+/// a valid MPI_Status.
+#[inline(never)]
+unsafe fn recv_general(
+    buf: *mut c_void,
+    count: c_int,
+    datatype: MPI_Datatype,
+    source: c_int,
+    tag: c_int,
+    comm: MPI_Comm,
+    status: *mut MPI_Status,
+) -> Result<()> {
+    let ci = handle::comm(comm)?;
+    let (st, d) = runtime::with(|rt| {
+        if source >= 0 && tag >= 0 {
+            args::count(count)?;
+            args::recv_tag(tag)?;
+            args::source(source, rt.comm(ci)?.peer_size())?;
+            // SAFETY: the buffer stays valid for this blocking call.
+            let ub = unsafe { user_buffer(buf, count, datatype)? };
+            if let Some(n) = rt.try_recv_now_user(ci, source, tag, &ub)? {
+                return Ok((Status { source, tag, bytes: n, cancelled: false, error: 0 }, None));
+            }
+        }
+        // SAFETY: the buffer stays valid for this blocking call.
+        let rid = unsafe { make_recv(rt, buf, count, datatype, source, tag, ci)? };
+        rt.start(rid)?;
+        rt.wait(rid)
+    })?;
+    // SAFETY: `status` is MPI_STATUS_IGNORE or a valid MPI_Status.
+    unsafe { write_status(status, &st) };
+    status_error(&st, d)
 }
 
 /// Nonblocking receive.

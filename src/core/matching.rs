@@ -107,6 +107,21 @@ impl<R: Copy + PartialEq, U> Matching<R, U> {
         false
     }
 
+    /// A receive on `context` matching `env` (posted earlier) and an unexpected message
+    /// it matches, each the oldest: one look-up where a blocking receive needs both.
+    #[inline]
+    pub fn posted_and_unexpected(&self, env: &Envelope) -> (bool, Option<&(Envelope, U)>) {
+        match self.by_context.get(&env.context) {
+            None => (false, None),
+            Some(q) if q.posted.is_empty() && q.unexpected.is_empty() => (false, None),
+            Some(q) => {
+                let posted = q.posted.iter().any(|(p, _)| p.matches(env));
+                let pat = Pattern { context: env.context, src: Some(env.src), tag: Some(env.tag) };
+                (posted, q.unexpected.iter().find(|(e, _)| pat.matches(e)))
+            }
+        }
+    }
+
     /// The oldest posted receive on `context` whose pattern satisfies `pred`.
     pub fn first_posted(&self, context: u32, pred: impl Fn(&Pattern) -> bool) -> Option<R> {
         self.by_context.get(&context)?.posted.iter().find(|(p, _)| pred(p)).map(|(_, r)| *r)

@@ -10,8 +10,8 @@
 use crate::abi::consts as c;
 use crate::core::error::{MpiError, Result};
 use crate::core::matching::{Envelope, Pattern};
-use crate::transport::shm::{Frame, Payload};
-use crate::transport::wire::{FLAG_STREAM, FLAG_SYNC, Header, Kind};
+use crate::transport::shm::{EagerLook, Frame, Payload};
+use crate::transport::wire::{FLAG_STREAM, FLAG_SYNC, Header, Kind, compact_eager_words};
 
 use super::requests::{Body, Buf, RecvStage, RecvState, Request, SendMode, SendStage, SendState, Status};
 use super::{BsendBuffer, OnSent, Pending, Runtime, Unexpected};
@@ -26,6 +26,20 @@ const SCATTER_MIN_RUN: usize = 2048;
 /// piece while the receiver unpacks the last, so the two strided passes overlap instead of
 /// adding up (a matrix column streamed in 8 KiB pieces arrives in about half the time).
 const PACKED_CHUNK: usize = 8 * 1024;
+
+/// Looks at the sender's ring between two rounds of progress while a blocking receive
+/// without a request waits (progress costs some hundred instructions, a look a handful).
+const QUICK_LOOKS: u32 = 16;
+
+/// What the front of a sender's ring held for a blocking receive without a request.
+enum RingLook {
+    /// The receive is over: its length, or `None` for the general path to take over.
+    Done(Option<usize>),
+    /// Another frame went to the protocol (it may have set messages aside).
+    Handled,
+    /// Nothing is published there yet.
+    Empty,
+}
 
 /// Which half of a communicator's contexts an operation uses, and so which group its ranks
 /// name. On an intercommunicator, `P2p` ranks are remote ranks (MPI-1.2 section 5.6) while
@@ -71,6 +85,37 @@ impl Runtime {
     /// the general path must be taken.
     pub fn try_send_now(&mut self, comm: u32, dest: i32, tag: i32, ub: &crate::transport::userbuf::UserBuf) -> Result<bool> {
         self.try_send_now_on(comm, dest, tag, ub.len(), Payload::User(ub, 0), Half::P2p)
+    }
+
+    /// The lean path of `MPI_Send` for `bytes` already checked by the caller (count, tag,
+    /// a dense predefined datatype): `false` sends the caller down the general path, which
+    /// checks everything again and reports what is wrong.
+    #[inline]
+    pub fn send_bytes_now(&mut self, comm: u32, dest: i32, tag: i32, bytes: &[u8]) -> Result<bool> {
+        let Some(cm) = self.comms.get(comm) else { return Ok(false) };
+        // `dest >= 0` was checked; the general path checks it against both sizes.
+        if dest as u32 >= cm.size().min(cm.peer_size()) {
+            return Ok(false);
+        }
+        self.try_send_now_on(comm, dest, tag, bytes.len(), Payload::Bytes(bytes), Half::P2p)
+    }
+
+    /// The lean path of `MPI_Recv` into `out` from a named rank with a named tag, both
+    /// checked by the caller but the rank's range: as [`Runtime::try_recv_now_user`].
+    #[inline]
+    pub fn recv_bytes_now(&mut self, comm: u32, src: i32, tag: i32, out: &mut [u8]) -> Result<Option<usize>> {
+        let Some(cm) = self.comms.get(comm) else { return Ok(None) };
+        if src as u32 >= cm.peer_size() {
+            return Ok(None);
+        }
+        let cap = out.len();
+        let mut put = |a: &[u8], b: &[u8]| {
+            out[..a.len()].copy_from_slice(a);
+            if !b.is_empty() {
+                out[a.len()..a.len() + b.len()].copy_from_slice(b);
+            }
+        };
+        self.try_recv_now_capped(comm, src, tag, Half::P2p, cap, &mut put)
     }
 
     /// [`Runtime::try_send_now`] for `len` bytes from `payload` on either half (collectives
@@ -133,24 +178,71 @@ impl Runtime {
         }
         let cm = self.comm(comm)?;
         let env = Envelope { context: self.context(comm, half)?, src: cm.group_for(half).world(src as u32), tag };
-        if self.matching.first_posted(env.context, |p| p.matches(&env)).is_some() {
+        let (posted, unexpected) = self.matching.posted_and_unexpected(&env);
+        if posted {
             return Ok(None);
         }
-        let mut got = None;
-        self.wait_until_mut(|rt| {
-            got = rt.recv_now_step(&env, cap, put)?;
-            Ok(got.is_some())
-        })?;
-        Ok(got.flatten())
+        // A negative tag is on no valid frame: its receive leaves frames to full decoding.
+        let words = (tag >= 0).then(|| compact_eager_words(env.src, env.context, env.tag));
+        match self.recv_now_look(&env, words, cap, put, unexpected.is_some())? {
+            Some(got) => Ok(got),
+            None => self.recv_now_wait(&env, words, cap, put),
+        }
     }
 
-    /// One look for the message [`Runtime::try_recv_now_on`] waits for: `Some(Some(len))`
-    /// when it arrived, `Some(None)` to give up, `None` to wait on.
-    fn recv_now_step(&mut self, env: &Envelope, cap: usize, put: &mut dyn FnMut(&[u8], &[u8])) -> Result<Option<Option<usize>>> {
+    /// One look for the message of a blocking receive without a request: `Some(Some(len))`
+    /// when it was taken, `Some(None)` to give up, `None` to wait on. `look_aside`: whether
+    /// the queue of messages set aside may hold it.
+    #[inline]
+    fn recv_now_look(&mut self, env: &Envelope, words: Option<(u64, u64)>, cap: usize, put: &mut dyn FnMut(&[u8], &[u8]), look_aside: bool) -> Result<Option<Option<usize>>> {
+        if look_aside && let Some(got) = self.recv_now_aside(env, cap, put)? {
+            return Ok(Some(got));
+        }
+        // After a failure every receive takes the general path, which checks the
+        // communicator's state (messages already set aside were looked at above).
+        if self.ft.world.any {
+            return Ok(Some(None));
+        }
+        loop {
+            match self.recv_now_ring(env, words, cap, put)? {
+                RingLook::Done(got) => return Ok(Some(got)),
+                // A frame that is not this message is never set aside as one it matches.
+                RingLook::Handled => continue,
+                RingLook::Empty => return Ok(None),
+            }
+        }
+    }
+
+    /// Waits for the message of a blocking receive without a request: between rounds of
+    /// progress (which leave the sender's ring alone) only the sender's next stamp is
+    /// watched, one load each, so the message is seen soon after it is published.
+    #[inline(never)]
+    fn recv_now_wait(&mut self, env: &Envelope, words: Option<(u64, u64)>, cap: usize, put: &mut dyn FnMut(&[u8], &[u8])) -> Result<Option<usize>> {
+        let mut idle: u32 = 0;
+        loop {
+            let mut did = false;
+            if !self.shm.wait_published(env.src, QUICK_LOOKS) {
+                // Progress may set the message aside or see a failure; only then is the
+                // queue of messages set aside looked at again.
+                did = self.progress_skipping(env.src as usize)? || self.ft.world.any;
+                if did {
+                    idle = 0;
+                } else {
+                    self.idle_round(&mut idle);
+                }
+            }
+            if let Some(got) = self.recv_now_look(env, words, cap, put, did)? {
+                return Ok(got);
+            }
+        }
+    }
+
+    /// A message set aside earlier for [`Runtime::try_recv_now_on`]: `Some(Some(len))`
+    /// when taken, `Some(None)` to give up, `None` when there is none.
+    fn recv_now_aside(&mut self, env: &Envelope, cap: usize, put: &mut dyn FnMut(&[u8], &[u8])) -> Result<Option<Option<usize>>> {
         let pattern = Pattern { context: env.context, src: Some(env.src), tag: Some(env.tag) };
-        // Frames that progress (or a failure's draining of the sender's ring) set aside.
         match self.matching.peek(&pattern) {
-            Some((_, Unexpected::Eager { data, .. })) if data.len() > cap => return Ok(Some(None)),
+            Some((_, Unexpected::Eager { data, .. })) if data.len() > cap => Ok(Some(None)),
             Some((_, Unexpected::Eager { .. })) => {
                 let Some((_, Unexpected::Eager { data, sync_sreq })) = self.matching.take_unexpected(&pattern) else {
                     return Err(MpiError::intern("unexpected message vanished"));
@@ -159,44 +251,54 @@ impl Runtime {
                 if let Some(sreq) = sync_sreq {
                     self.send_ctrl(env.src, Kind::Ack, sreq, 0)?;
                 }
-                return Ok(Some(Some(data.len())));
+                Ok(Some(Some(data.len())))
             }
-            Some((_, Unexpected::Rts { .. })) => return Ok(Some(None)),
-            None => {}
+            Some((_, Unexpected::Rts { .. })) => Ok(Some(None)),
+            None => Ok(None),
         }
-        if self.ft.world.any {
-            return Ok(Some(None));
+    }
+
+    /// The front of the sender's ring: the message itself (or a reason to give up), another
+    /// frame handed to the protocol, or nothing published yet (one load of the sender's
+    /// next stamp).
+    #[inline]
+    fn recv_now_ring(&mut self, env: &Envelope, words: Option<(u64, u64)>, cap: usize, put: &mut dyn FnMut(&[u8], &[u8])) -> Result<RingLook> {
+        if let Some(words) = words {
+            // The common case, a plain eager message, in two compares; anything else is
+            // decoded and validated below.
+            match self.shm.take_eager_from(env.src, words, cap, put) {
+                EagerLook::Took(n) => return Ok(RingLook::Done(Some(n))),
+                EagerLook::Empty => return Ok(RingLook::Empty),
+                EagerLook::Other => {}
+            }
         }
-        // Straight from the sender's ring; whatever comes before the message takes the
-        // ordinary way in.
-        loop {
-            match self.shm.poll_frame_from(env.src) {
-                None => return Ok(None),
-                Some(Err(bad)) => {
-                    self.reject(bad.src, &format!("malformed frame rejected: {}", bad.error));
-                    return Ok(None);
-                }
-                Some(Ok(f)) => {
-                    let h = f.header;
-                    let ours = h.context == env.context && h.tag == env.tag;
-                    if ours && h.kind() == Kind::Eager && h.len as usize > cap {
+        match self.shm.poll_frame_from(env.src) {
+            None => Ok(RingLook::Empty),
+            Some(Err(bad)) => {
+                self.reject(bad.src, &format!("malformed frame rejected: {}", bad.error));
+                Ok(RingLook::Handled)
+            }
+            Some(Ok(f)) => {
+                let h = f.header;
+                let ours = h.context == env.context && h.tag == env.tag;
+                if ours && h.kind() == Kind::Eager {
+                    if h.len as usize > cap {
                         // Truncation: left in the ring for the general path to report.
-                        return Ok(Some(None));
+                        return Ok(RingLook::Done(None));
                     }
-                    if ours && h.kind() == Kind::Eager {
-                        let (a, b) = self.shm.payload(&f);
-                        put(a, b);
-                        self.shm.consume(&f);
-                        if h.flags & FLAG_SYNC != 0 {
-                            self.send_ctrl(env.src, Kind::Ack, h.sreq, 0)?;
-                        }
-                        return Ok(Some(Some(h.len as usize)));
+                    let (a, b) = self.shm.payload(&f);
+                    put(a, b);
+                    self.shm.consume(&f);
+                    if h.flags & FLAG_SYNC != 0 {
+                        self.send_ctrl(env.src, Kind::Ack, h.sreq, 0)?;
                     }
-                    self.handle_frame(f)?;
-                    if ours && h.kind() == Kind::Rts {
-                        return Ok(Some(None));
-                    }
+                    return Ok(RingLook::Done(Some(h.len as usize)));
                 }
+                self.handle_frame(f)?;
+                if ours && h.kind() == Kind::Rts {
+                    return Ok(RingLook::Done(None));
+                }
+                Ok(RingLook::Handled)
             }
         }
     }

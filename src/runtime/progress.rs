@@ -18,6 +18,12 @@ const FRAMES_PER_POLL: usize = 64;
 impl Runtime {
     /// One round of progress. Returns whether anything happened.
     pub fn progress(&mut self) -> Result<bool> {
+        self.progress_skipping(usize::MAX)
+    }
+
+    /// [`Runtime::progress`] without reading the ring of sender `skip`: a receive waiting
+    /// for that sender reads it itself, and would otherwise find its message set aside.
+    pub(super) fn progress_skipping(&mut self, skip: usize) -> Result<bool> {
         let mut did = self.ft_poll()?;
         if self.shm.tcp_news() {
             // A TCP connection broke: the peer is suspected like a vanished local one.
@@ -27,7 +33,7 @@ impl Runtime {
             did = true;
         }
         for _ in 0..FRAMES_PER_POLL {
-            match self.shm.poll_frame() {
+            match self.shm.poll_frame_skipping(skip) {
                 None => break,
                 Some(Ok(f)) => {
                     did = true;
@@ -63,19 +69,25 @@ impl Runtime {
                 idle = 0;
                 continue;
             }
-            idle = idle.saturating_add(1);
-            if idle < self.config.spin {
-                std::hint::spin_loop();
-            } else if idle < self.config.spin + self.config.yields || self.has_outbound_work() {
-                // A full peer ring frees up without ringing our doorbell: keep polling.
-                std::thread::yield_now();
-            } else {
-                // The control thread rings the doorbell when mpirun has news (a failure, the
-                // end of an agreement, or its own end).
-                let inbox = &self.ft;
-                self.shm.sleep_unless(SLEEP_SLICE, || inbox.inbox_pending());
-                idle = self.config.spin;
-            }
+            self.idle_round(&mut idle);
+        }
+    }
+
+    /// What a waiting loop does after a round in which nothing happened: spin briefly,
+    /// then yield, then sleep on the doorbell.
+    pub(super) fn idle_round(&mut self, idle: &mut u32) {
+        *idle = idle.saturating_add(1);
+        if *idle < self.config.spin {
+            std::hint::spin_loop();
+        } else if *idle < self.config.spin + self.config.yields || self.has_outbound_work() {
+            // A full peer ring frees up without ringing our doorbell: keep polling.
+            std::thread::yield_now();
+        } else {
+            // The control thread rings the doorbell when mpirun has news (a failure, the
+            // end of an agreement, or its own end).
+            let inbox = &self.ft;
+            self.shm.sleep_unless(SLEEP_SLICE, || inbox.inbox_pending());
+            *idle = self.config.spin;
         }
     }
 

@@ -128,6 +128,22 @@ fn u64_at(b: &[u8; HEADER_LEN], at: usize) -> u64 {
     u64::from_le_bytes(x)
 }
 
+/// The two little-endian words at bytes 8..16 and 16..24 of the compact header of a plain
+/// eager message from `src` with `context` and `tag` (`tag >= 0`). A header whose words are
+/// these decodes to exactly that message, provided its length (the u32 at byte 24) is
+/// within the ring's limit: receivers compare two words instead of decoding.
+pub fn compact_eager_words(src: u32, context: u32, tag: i32) -> (u64, u64) {
+    let mut b = [0u8; 8];
+    b[0] = MAGIC;
+    b[1] = Kind::Eager as u8;
+    b[2] = 0;
+    b[3] = VERSION;
+    b[4..8].copy_from_slice(&src.to_le_bytes());
+    let w1 = u64::from_le_bytes(b);
+    let w2 = (context as u64) | ((tag as u32 as u64) << 32);
+    (w1, w2)
+}
+
 impl Header {
     pub fn new(kind: Kind) -> Header {
         Header { kind: Some(kind), ..Header::default() }
@@ -239,6 +255,17 @@ mod tests {
 
     fn eager(len: u64) -> Header {
         Header { src: 3, context: 4, tag: 7, len, msg_len: len, ..Header::new(Kind::Eager) }
+    }
+
+    #[test]
+    fn compact_eager_words_match_the_encoding() {
+        let h = eager(5);
+        let b = h.encode();
+        let (w1, w2) = compact_eager_words(3, 4, 7);
+        assert_eq!(w1, u64_at(&b, 8));
+        assert_eq!(w2, u64_at(&b, 16));
+        let sync = Header { flags: FLAG_SYNC, sreq: 1, ..eager(5) }.encode();
+        assert_ne!(w1, u64_at(&sync, 8));
     }
 
     #[test]

@@ -27,7 +27,7 @@ use crate::transport::tcp::endpoint::Endpoint;
 use crate::transport::tcp::{Bridge, Outbound};
 
 use crate::transport::userbuf::UserBuf;
-use crate::transport::wire::{HEADER_LEN, Header, WireError};
+use crate::transport::wire::{COMPACT_HEADER_LEN, HEADER_LEN, Header, WireError};
 use ring::{Ring, TxState, padded};
 use segment::{COOP_SLOTS, CoopSlot, Segment};
 
@@ -46,6 +46,16 @@ pub struct Frame {
     pub header: Header,
     pos: u64,
     frame_len: u64,
+}
+
+/// What [`ShmTransport::take_eager_from`] found.
+pub enum EagerLook {
+    /// The message, this many bytes of it, taken.
+    Took(usize),
+    /// Nothing published yet.
+    Empty,
+    /// Some other frame (or a ring no longer read): left in place.
+    Other,
 }
 
 /// A frame that failed validation; its sender's ring is no longer read.
@@ -214,25 +224,35 @@ impl ShmTransport {
         self.peer(dest).map(|_| ())
     }
 
+    #[inline]
     fn peer(&mut self, dest: u32) -> io::Result<&mut Peer> {
         let d = dest as usize;
         if self.peers[d].is_none() {
-            if self.remote[d] {
-                let (Some(b), Some(addr)) = (self.tcp.as_ref(), self.peer_tcp[d]) else {
-                    return Err(io::Error::other(format!("rank {dest} has no TCP address")));
-                };
-                let outbox = Arc::new(Segment::private(1, self.own.ring_cap())?);
-                let out = b.connect(dest, addr, outbox.clone())?;
-                self.peers[d] = Some(Peer { seg: outbox, tx: TxState::default(), out: Some(out) });
-            } else {
-                let seg = Segment::open(&self.peer_names[d])?;
-                if seg.nrings() != self.rx_tail.len() || seg.ring_cap() != self.own.ring_cap() {
-                    return Err(io::Error::other(format!("segment of rank {dest} does not match this job")));
-                }
-                self.peers[d] = Some(Peer { seg: Arc::new(seg), tx: TxState::default(), out: None });
-            }
+            self.open_segment(dest)?;
         }
         Ok(self.peers[d].as_mut().expect("opened above"))
+    }
+
+    /// Opens the way to `dest` on first use: its segment on this host, or a TCP connection
+    /// and a private outbox for a peer elsewhere.
+    #[cold]
+    fn open_segment(&mut self, dest: u32) -> io::Result<()> {
+        let d = dest as usize;
+        if self.remote[d] {
+            let (Some(b), Some(addr)) = (self.tcp.as_ref(), self.peer_tcp[d]) else {
+                return Err(io::Error::other(format!("rank {dest} has no TCP address")));
+            };
+            let outbox = Arc::new(Segment::private(1, self.own.ring_cap())?);
+            let out = b.connect(dest, addr, outbox.clone())?;
+            self.peers[d] = Some(Peer { seg: outbox, tx: TxState::default(), out: Some(out) });
+        } else {
+            let seg = Segment::open(&self.peer_names[d])?;
+            if seg.nrings() != self.rx_tail.len() || seg.ring_cap() != self.own.ring_cap() {
+                return Err(io::Error::other(format!("segment of rank {dest} does not match this job")));
+            }
+            self.peers[d] = Some(Peer { seg: Arc::new(seg), tx: TxState::default(), out: None });
+        }
+        Ok(())
     }
 
     /// Writes one frame into `dest`'s ring. Returns `Ok(false)` when the ring has no room.
@@ -254,7 +274,7 @@ impl ShmTransport {
         }
         let head = peer.tx.head;
         // The stamp (bytes 0..8) is written last, by `publish`.
-        ring.write_at(head + 8, &hdr.encode()[8..hlen]);
+        ring.write_header(head, &hdr.encode(), hlen);
         let mut at = head + hlen as u64;
         match payload {
             Payload::None => {}
@@ -277,11 +297,17 @@ impl ShmTransport {
 
     /// The next frame from any sender, round-robin, validated.
     pub fn poll_frame(&mut self) -> Option<Result<Frame, BadFrame>> {
+        self.poll_frame_skipping(usize::MAX)
+    }
+
+    /// [`ShmTransport::poll_frame`] leaving the ring of sender `skip` alone (its reader
+    /// looks at it itself).
+    pub fn poll_frame_skipping(&mut self, skip: usize) -> Option<Result<Frame, BadFrame>> {
         let n = self.rx_tail.len();
         for k in 0..n {
             let src = (self.next_poll + k) % n;
             let tail = self.rx_tail[src];
-            if self.poisoned[src] || !self.own_ring(src).ready(tail) {
+            if src == skip || self.poisoned[src] || !self.own_ring(src).ready(tail) {
                 continue;
             }
             self.next_poll = (src + 1) % n;
@@ -293,11 +319,20 @@ impl ShmTransport {
     /// Decodes the published frame at `tail` in `src`'s ring.
     fn frame_at(&mut self, src: usize, tail: u64) -> Result<Frame, BadFrame> {
         let ring = self.own_ring(src);
+        // A frame starts on a line and the ring is whole lines, so its header never wraps:
+        // it is decoded in place.
         let (a, b) = ring.slices(tail, HEADER_LEN);
-        let mut raw = [0u8; HEADER_LEN];
-        raw[..a.len()].copy_from_slice(a);
-        raw[a.len()..].copy_from_slice(b);
-        match Header::decode(&raw, src as u32, self.max_payload() as u64) {
+        let max = self.max_payload() as u64;
+        let decoded = match <&[u8; HEADER_LEN]>::try_from(a) {
+            Ok(line) => Header::decode(line, src as u32, max),
+            Err(_) => {
+                let mut raw = [0u8; HEADER_LEN];
+                raw[..a.len()].copy_from_slice(a);
+                raw[a.len()..].copy_from_slice(b);
+                Header::decode(&raw, src as u32, max)
+            }
+        };
+        match decoded {
             Ok(header) => {
                 let frame_len = padded(header.wire_len() + header.len as usize) as u64;
                 Ok(Frame { src: src as u32, header, pos: tail, frame_len })
@@ -323,6 +358,48 @@ impl ShmTransport {
             return None;
         }
         Some(self.frame_at(s, tail))
+    }
+
+    /// Takes the frame at the front of `src`'s ring if it is the plain eager message whose
+    /// header words are `words` (see [`crate::transport::wire::compact_eager_words`]) with
+    /// at most `cap` bytes: its payload goes to `put` and the frame is consumed. Anything
+    /// else is left for [`ShmTransport::poll_frame_from`] and its full validation.
+    #[inline]
+    pub fn take_eager_from(&mut self, src: u32, words: (u64, u64), cap: usize, put: &mut dyn FnMut(&[u8], &[u8])) -> EagerLook {
+        let s = src as usize;
+        if s >= self.rx_tail.len() || self.poisoned[s] {
+            return EagerLook::Other;
+        }
+        let tail = self.rx_tail[s];
+        let max = self.max_payload();
+        let ring = self.own_ring(s);
+        if !ring.ready(tail) {
+            return EagerLook::Empty;
+        }
+        let (w1, w2, len) = ring.head_words(tail);
+        let len = len as usize;
+        if (w1, w2) != words || len > max || len > cap {
+            return EagerLook::Other;
+        }
+        let (a, b) = ring.slices(tail + COMPACT_HEADER_LEN as u64, len);
+        put(a, b);
+        let frame_len = padded(COMPACT_HEADER_LEN + len) as u64;
+        ring.release(tail, frame_len);
+        self.rx_tail[s] = tail + frame_len;
+        EagerLook::Took(len)
+    }
+
+    /// Watches `src`'s ring for its next frame, at most `looks` times: true once one is
+    /// published, false if none came (or the ring is no longer read).
+    #[inline]
+    pub fn wait_published(&self, src: u32, looks: u32) -> bool {
+        let s = src as usize;
+        if s >= self.rx_tail.len() || self.poisoned[s] {
+            return false;
+        }
+        let ring = self.own_ring(s);
+        let tail = self.rx_tail[s];
+        (0..looks).any(|_| ring.ready(tail))
     }
 
     /// `src` died: its ring starts over empty for whoever takes its place, and its segment

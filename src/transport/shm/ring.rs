@@ -17,6 +17,7 @@ use super::segment::RingCtl;
 pub const LINE: usize = 64;
 
 /// Rounds a frame length up to whole lines.
+#[inline]
 pub fn padded(len: usize) -> usize {
     (len + LINE - 1) & !(LINE - 1)
 }
@@ -37,6 +38,7 @@ pub struct Ring<'a> {
 
 impl<'a> Ring<'a> {
     /// Free bytes for the producer, refreshing the cached tail only when needed.
+    #[inline]
     pub fn free(&self, st: &mut TxState, want: usize) -> usize {
         let mut free = self.cap - (st.head - st.tail_cache) as usize;
         if free < want {
@@ -47,6 +49,7 @@ impl<'a> Ring<'a> {
     }
 
     /// Copies `src` to ring position `pos` (a byte count), wrapping at the end.
+    #[inline]
     pub fn write_at(&self, pos: u64, src: &[u8]) {
         let off = (pos as usize) & (self.cap - 1);
         let first = src.len().min(self.cap - off);
@@ -76,6 +79,46 @@ impl<'a> Ring<'a> {
         Ok(())
     }
 
+    /// Writes bytes `8..hlen` of an encoded header (`hlen` is 32 or 64) at line `pos`, which
+    /// never wraps; the stamp, bytes `0..8`, is left to [`Ring::publish`].
+    #[inline]
+    pub fn write_header(&self, pos: u64, enc: &[u8; 64], hlen: usize) {
+        let off = (pos as usize) & (self.cap - 1);
+        debug_assert_eq!(off % LINE, 0);
+        // SAFETY: `off` is a line boundary inside the data area, whose size is a multiple of
+        // the line, so the 64 bytes from it are inside the mapping; the producer owns them
+        // until it publishes (it checked the free space). Fixed-size copies, so they compile
+        // to a few moves.
+        unsafe {
+            let dst = self.data.add(off + 8);
+            if hlen <= 32 {
+                std::ptr::copy_nonoverlapping(enc.as_ptr().add(8), dst, 24);
+            } else {
+                std::ptr::copy_nonoverlapping(enc.as_ptr().add(8), dst, 56);
+            }
+        }
+    }
+
+    /// The words at bytes 8..16 and 16..24 and the u32 at byte 24 of the published frame
+    /// at line `pos` (the consumer saw its stamp).
+    #[inline]
+    pub fn head_words(&self, pos: u64) -> (u64, u64, u32) {
+        let off = (pos as usize) & (self.cap - 1);
+        debug_assert_eq!(off % LINE, 0);
+        // SAFETY: `off` is a line boundary inside the data area (a multiple of lines), so
+        // bytes `off..off + 32` are inside the mapping, and 8-byte aligned; the producer does
+        // not write a published frame until the consumer releases it.
+        unsafe {
+            let p = self.data.add(off);
+            (
+                u64::from_le(std::ptr::read(p.add(8) as *const u64)),
+                u64::from_le(std::ptr::read(p.add(16) as *const u64)),
+                u32::from_le(std::ptr::read(p.add(24) as *const u32)),
+            )
+        }
+    }
+
+    #[inline]
     fn stamp(&self, pos: u64) -> &'a AtomicU64 {
         let off = (pos as usize) & (self.cap - 1);
         debug_assert_eq!(off % LINE, 0);
@@ -85,17 +128,20 @@ impl<'a> Ring<'a> {
     }
 
     /// Publishes the frame written at `pos`.
+    #[inline]
     pub fn publish(&self, pos: u64) {
         self.stamp(pos).store(pos + 1, Ordering::Release);
     }
 
     /// True when a frame is published at the consumer's position `tail`.
+    #[inline]
     pub fn ready(&self, tail: u64) -> bool {
         self.stamp(tail).load(Ordering::Acquire) == tail + 1
     }
 
     /// The bytes at `pos .. pos + len` as at most two slices (the second after the wrap).
     /// The consumer must have seen the frame published and not yet released it.
+    #[inline]
     pub fn slices(&self, pos: u64, len: usize) -> (&'a [u8], &'a [u8]) {
         let off = (pos as usize) & (self.cap - 1);
         let len = len.min(self.cap);
@@ -111,6 +157,7 @@ impl<'a> Ring<'a> {
     }
 
     /// Hands `len` bytes at `tail` back to the producer, clearing their stamp slots first.
+    #[inline]
     pub fn release(&self, tail: u64, len: u64) {
         let mut p = tail;
         while p < tail + len {
