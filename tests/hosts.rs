@@ -442,3 +442,54 @@ fn outsiders_without_the_key_are_refused_and_the_job_completes() {
     d.expect_code(0);
     assert!(d.stdout.contains("done sum 3"), "{}", d.stdout);
 }
+
+/// Brings the link of a namespace back up when dropped, even after a failed assertion.
+struct LinkDown(&'static str);
+
+impl LinkDown {
+    fn new(link: &'static str) -> LinkDown {
+        let ok = Command::new("ip")
+            .args(["link", "set", link, "down"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "cannot take {link} down");
+        LinkDown(link)
+    }
+}
+
+impl Drop for LinkDown {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["link", "set", self.0, "up"]).status();
+    }
+}
+
+#[test]
+fn a_partitioned_host_is_lost_and_its_daemon_kills_its_ranks() {
+    let Some(_g) = setup() else { return };
+    let prog = build("tests/hosts/host_kill.c");
+    let mut job = Job::start(&["-np", "6", "-H", HOSTS, "-cm", "shrink"], &prog, &["4"]);
+    job.wait_line(true, |l| l == "ready");
+    let link = LinkDown::new("ftmpi-v1");
+    // The daemon writes on mpirun's stderr, so the job's output ends only once it is gone too.
+    let d = job.finish();
+    drop(link);
+    d.expect_code(0);
+    let after = d.stdout.lines().filter(|l| l.starts_with("after:")).count();
+    assert_eq!(after, 4, "{}\n{}", d.stdout, d.stderr);
+    assert!(
+        d.stderr.contains("host ftmpi-h1 was lost (its daemon was lost: no heartbeat for 3 s) with ranks 1, 4"),
+        "{}",
+        d.stderr
+    );
+    assert!(
+        d.stderr.contains("ftmpid: no word from mpirun for 3 s; killed 2 rank(s)"),
+        "{}",
+        d.stderr
+    );
+    let left = Command::new("ip").args(["netns", "pids", "ftmpi-h1"]).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&left.stdout).trim().is_empty(),
+        "processes left in ftmpi-h1: {}",
+        String::from_utf8_lossy(&left.stdout)
+    );
+}

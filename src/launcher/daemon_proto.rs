@@ -566,6 +566,45 @@ mod tests {
     }
 
     #[test]
+    fn every_truncation_is_an_error_and_no_bytes_panic() {
+        let frames = [
+            ToDaemon::Setup {
+                program: b"p".to_vec(),
+                args: vec![b"a".to_vec()],
+                env: vec![(b"K".to_vec(), b"v".to_vec())],
+                cwd: b"/".to_vec(),
+            }
+            .encode(),
+            ToDaemon::Kill { rank: 1, signal: 9 }.encode(),
+        ];
+        for f in &frames {
+            let b = body(f);
+            for cut in 0..b.len() {
+                assert!(ToDaemon::decode(&b[..cut]).is_err(), "cut {cut}");
+            }
+        }
+        let f = FromDaemon::Exited { rank: 1, incarnation: 2, how: EXIT_CODE, value: 3 }.encode();
+        let b = body(&f);
+        for cut in 0..b.len() {
+            assert!(FromDaemon::decode(&b[..cut]).is_err(), "cut {cut}");
+        }
+        // A cheap pseudo-random walk over short inputs.
+        let mut x: u32 = 12345;
+        for _ in 0..20000 {
+            let len = (x % 24) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    (x >> 16) as u8
+                })
+                .collect();
+            let _ = ToDaemon::decode(&bytes);
+            let _ = FromDaemon::decode(&bytes);
+            x = x.wrapping_add(7);
+        }
+    }
+
+    #[test]
     fn framing() {
         let mut stream: &[u8] = &[];
         assert!(matches!(read_frame(&mut stream), Err(FrameError::Closed)));

@@ -20,7 +20,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream, ToSocketAdd
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, select};
 
@@ -31,6 +31,9 @@ use super::daemon_proto::{self as dp, FromDaemon, ToDaemon};
 use super::hostfile::{self, HostSpec, LOCAL_NAME};
 use super::options::{Options, prefix_mask};
 use crate::auth::JobKey;
+
+/// How long a launch agent has to get its daemon connected.
+pub(crate) const DAEMON_START: Duration = Duration::from_secs(60);
 
 /// How long a new connection has for the handshake and its first frame.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -392,6 +395,8 @@ pub(crate) struct Cluster {
     queued: Vec<Vec<(u32, u32)>>,
     outputs: HashMap<(u32, u32, u8), Sender<Vec<u8>>>,
     setup: ToDaemon,
+    /// Daemons still starting are lost at this time.
+    start_by: Instant,
 }
 
 impl Cluster {
@@ -429,6 +434,7 @@ impl Cluster {
             queued: vec![Vec::new(); hosts.len()],
             outputs: HashMap::new(),
             setup,
+            start_by: Instant::now() + DAEMON_START,
         })
     }
 
@@ -618,6 +624,32 @@ impl Cluster {
     pub(crate) fn conn_lost(&mut self, id: ConnId, reason: &str) -> Option<Input> {
         let h = self.by_conn.remove(&id)?;
         self.host_lost(h, format!("its daemon was lost: {reason}"))
+    }
+
+    /// When the daemons that have not connected yet will be given up on.
+    pub(crate) fn start_deadline(&self) -> Option<Instant> {
+        self.daemons
+            .iter()
+            .any(|d| matches!(d, Daemon::Starting))
+            .then_some(self.start_by)
+    }
+
+    /// The hosts whose daemons did not connect in time.
+    pub(crate) fn overdue(&mut self) -> Vec<Input> {
+        (0..self.daemons.len())
+            .filter(|&h| matches!(self.daemons[h], Daemon::Starting))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .filter_map(|h| {
+                self.host_lost(
+                    h,
+                    format!(
+                        "its daemon did not connect within {} s",
+                        DAEMON_START.as_secs()
+                    ),
+                )
+            })
+            .collect()
     }
 
     /// The launch agent of host `h` exited.
