@@ -134,9 +134,12 @@ impl Done {
 
 impl Job {
     fn start(mpirun_args: &[&str], prog: &Path, args: &[&str]) -> Job {
+        let net = ["--net", "10.77.0.0/24"];
+        let net: &[&str] = if mpirun_args.contains(&"--iface") { &[] } else { &net };
         let mut cmd = Command::new("ip");
         cmd.args(["netns", "exec", "ftmpi-h0", MPIRUN])
-            .args(["--launch-agent", "ip netns exec {host}", "--net", "10.77.0.0/24"])
+            .args(["--launch-agent", "ip netns exec {host}"])
+            .args(net)
             .args(["--timeout", "50"])
             .args(mpirun_args)
             .arg(prog)
@@ -296,6 +299,45 @@ fn hello_on_three_hosts_with_output_and_exit_code() {
         let line = format!("hello from rank {rank} of 6 on host {} sum 6", rank / 2);
         assert!(d.stdout.lines().any(|l| l == line), "{line}\n{}", d.stdout);
     }
+}
+
+#[test]
+fn the_network_by_interface_and_unresolvable_hosts() {
+    let Some(_g) = setup() else { return };
+    let hello = build("tests/hosts/hello.c");
+    let d = run(&["-np", "3", "-H", HOSTS, "--iface", "eth0"], &hello, &[]);
+    d.expect_code(0);
+    assert_eq!(d.stdout.lines().filter(|l| l.starts_with("hello")).count(), 3);
+    let d = run(&["-np", "3", "-H", HOSTS, "--iface", "nosuch0"], &hello, &[]);
+    d.expect_code(1);
+    assert!(d.stderr.contains("--iface: interface nosuch0 has no IPv4 address"), "{}", d.stderr);
+    // Without --iface or --net, mpirun needs the address that routes to the first host.
+    let out = Command::new(MPIRUN)
+        .args(["-H", "ftmpi-unresolvable.invalid", "--timeout", "20"])
+        .arg(&hello)
+        .env("LD_LIBRARY_PATH", libdir())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot find this host's address towards ftmpi-unresolvable.invalid")
+            && err.contains("--iface or --net"),
+        "{err}"
+    );
+}
+
+#[test]
+fn host_kill_without_fault_tolerance_ends_the_job_naming_the_host() {
+    let Some(_g) = setup() else { return };
+    let d = host_kill("abort", 4);
+    d.expect_code(1);
+    assert!(
+        d.stderr.contains("mpirun: host ftmpi-h1 was lost (its daemon was lost: its connection closed) with ranks 1, 4; aborting the job"),
+        "{}",
+        d.stderr
+    );
+    assert!(!d.stdout.contains("after:"), "{}", d.stdout);
 }
 
 #[test]

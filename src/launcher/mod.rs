@@ -282,6 +282,11 @@ fn run(flavor: Flavor, opts: &Options, ft: FtConfig) -> io::Result<u8> {
                             exit_code: 1,
                         }),
                     };
+                    if let (Some(Input::SpawnFailed { rank, .. }), Some(c)) =
+                        (&input, cluster.as_mut())
+                    {
+                        c.local_exit(*rank);
+                    }
                     if let Some(input) = input {
                         coord.handle(input, Instant::now());
                     }
@@ -298,7 +303,7 @@ fn run(flavor: Flavor, opts: &Options, ft: FtConfig) -> io::Result<u8> {
                 }
                 Action::KillAll => {
                     host.kill_all();
-                    if let Some(c) = &cluster {
+                    if let Some(c) = cluster.as_mut() {
                         c.kill_all();
                     }
                 }

@@ -511,7 +511,11 @@ impl Cluster {
         }
     }
 
-    pub(crate) fn kill_all(&self) {
+    pub(crate) fn kill_all(&mut self) {
+        // The job is ending: what has not started yet never will.
+        for q in &mut self.queued {
+            q.clear();
+        }
         for d in &self.daemons {
             if let Daemon::Up(c) = d {
                 c.send(&ToDaemon::KillAll);
