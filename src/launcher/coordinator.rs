@@ -2809,4 +2809,43 @@ mod tests {
         job.input(exited(1, 137));
         assert_eq!(job.c.finished(), Some(1));
     }
+
+    #[test]
+    fn a_lost_host_under_rebuild_respawns_all_its_ranks() {
+        let ft = FtConfig {
+            comm_mode: proto::COMM_MODE_REBUILD,
+            ..FtConfig::default()
+        };
+        let mut job = Job::with_ft(4, None, ft);
+        for rank in 0..4 {
+            job.input(Input::Connected(rank as ConnId));
+            job.input(Input::Message(rank as ConnId, hello(rank)));
+        }
+        job.take();
+        job.input(Input::HostLost {
+            host: "n1".into(),
+            reason: "its daemon was lost: its connection closed".into(),
+            ranks: vec![1, 2],
+        });
+        let acts = job.take();
+        let spawns: Vec<&Action> = acts
+            .iter()
+            .filter(|a| matches!(a, Action::Spawn { .. }))
+            .collect();
+        assert_eq!(
+            spawns,
+            vec![
+                &Action::Spawn { rank: 1, incarnation: 1 },
+                &Action::Spawn { rank: 2, incarnation: 1 }
+            ]
+        );
+        assert!(acts.contains(&Action::Close(1)) && acts.contains(&Action::Close(2)));
+        assert_eq!(
+            sent(&acts, 0),
+            vec![
+                failure(1, 1, 0, proto::HOW_LOST, 0),
+                failure(2, 2, 0, proto::HOW_LOST, 0)
+            ]
+        );
+    }
 }

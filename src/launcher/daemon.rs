@@ -79,7 +79,11 @@ fn parse_args() -> Result<(SocketAddr, u32), String> {
                         .map_err(|_| format!("--host: {v:?} is not a host index"))?,
                 );
             }
-            other => return Err(format!("unknown argument {other:?} (usage: ftmpid --connect IP:PORT --host N, job key on stdin)")),
+            other => {
+                return Err(format!(
+                    "unknown argument {other:?} (usage: ftmpid --connect IP:PORT --host N, job key on stdin)"
+                ));
+            }
         }
     }
     match (connect, host) {
@@ -202,7 +206,12 @@ fn run() -> Result<ExitCode, String> {
                     },
                     Some(s) => {
                         started.push((rank, incarnation));
-                        let ids = Ids { host, local_ip, rank, incarnation };
+                        let ids = Ids {
+                            host,
+                            local_ip,
+                            rank,
+                            incarnation,
+                        };
                         spawn(s, ids, &procs, &tx, &reaped_tx, &jobid)
                     }
                 };
@@ -239,7 +248,9 @@ fn run() -> Result<ExitCode, String> {
     match reason {
         None if killed == 0 => Ok(ExitCode::SUCCESS),
         None => {
-            say(&format!("mpirun closed the connection; killed {killed} rank(s)"));
+            say(&format!(
+                "mpirun closed the connection; killed {killed} rank(s)"
+            ));
             Ok(ExitCode::from(1))
         }
         Some(r) => {
@@ -302,8 +313,20 @@ fn spawn(
     let pid = Pid::from_raw(child.id() as i32);
     procs.lock().insert(rank, Proc { pid, reaped: false });
     for (src, stream) in [
-        (child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>), dp::STDOUT),
-        (child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>), dp::STDERR),
+        (
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+            dp::STDOUT,
+        ),
+        (
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+            dp::STDERR,
+        ),
     ] {
         let Some(mut src) = src else { continue };
         let tx = tx.clone();

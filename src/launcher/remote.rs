@@ -91,11 +91,7 @@ pub(crate) fn choose_addr(opts: &Options) -> Result<Ipv4Addr, String> {
 }
 
 /// Binds the listener and accepts connections for the life of mpirun.
-pub(crate) fn listen(
-    ip: Ipv4Addr,
-    key: JobKey,
-    events: Sender<Event>,
-) -> io::Result<SocketAddr> {
+pub(crate) fn listen(ip: Ipv4Addr, key: JobKey, events: Sender<Event>) -> io::Result<SocketAddr> {
     let listener = TcpListener::bind((ip, 0))
         .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {ip}: {e}")))?;
     let addr = listener.local_addr()?;
@@ -269,10 +265,7 @@ fn daemon_conn(
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                 ) =>
             {
-                break format!(
-                    "no heartbeat for {} s",
-                    dp::HEARTBEAT_TIMEOUT.as_secs()
-                );
+                break format!("no heartbeat for {} s", dp::HEARTBEAT_TIMEOUT.as_secs());
             }
             Err(e) => break format!("its connection failed: {e}"),
         }
@@ -528,7 +521,7 @@ impl Cluster {
         &mut self,
         id: ConnId,
         host: u32,
-        pid: u32,
+        _pid: u32,
         peer: String,
         conn: DaemonConn,
     ) -> Option<String> {
@@ -543,7 +536,6 @@ impl Cluster {
         for (rank, incarnation) in std::mem::take(&mut self.queued[h]) {
             conn.send(&ToDaemon::Spawn { rank, incarnation });
         }
-        let _ = pid;
         self.daemons[h] = Daemon::Up(conn);
         self.by_conn.insert(id, h);
         None
@@ -705,7 +697,11 @@ mod tests {
     #[test]
     fn agent_commands() {
         assert_eq!(
-            agent_command("ssh {host}", "n1", "'/x/ftmpid' --connect 1.2.3.4:5 --host 1"),
+            agent_command(
+                "ssh {host}",
+                "n1",
+                "'/x/ftmpid' --connect 1.2.3.4:5 --host 1"
+            ),
             "ssh n1 '/x/ftmpid' --connect 1.2.3.4:5 --host 1"
         );
         assert_eq!(
