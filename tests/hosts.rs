@@ -421,6 +421,18 @@ fn a_launch_agent_that_fails_names_the_host() {
         "{}",
         d.stderr
     );
+    // A program the daemons cannot start: as with a local rank, 127 and the reason.
+    let d = run(
+        &["-np", "2", "-H", "ftmpi-h1,ftmpi-h2"],
+        Path::new("/nonexistent/prog"),
+        &[],
+    );
+    d.expect_code(127);
+    assert!(
+        d.stderr.contains("cannot start rank") && d.stderr.contains("/nonexistent/prog"),
+        "{}",
+        d.stderr
+    );
 }
 
 fn host_kill(mode: &str, expect_size: usize) -> Done {
