@@ -134,9 +134,16 @@ impl Done {
 
 impl Job {
     fn start(mpirun_args: &[&str], prog: &Path, args: &[&str]) -> Job {
+        let net = ["--net", "10.77.0.0/24"];
+        let net: &[&str] = if mpirun_args.contains(&"--iface") {
+            &[]
+        } else {
+            &net
+        };
         let mut cmd = Command::new("ip");
         cmd.args(["netns", "exec", "ftmpi-h0", MPIRUN])
-            .args(["--launch-agent", "ip netns exec {host}", "--net", "10.77.0.0/24"])
+            .args(["--launch-agent", "ip netns exec {host}"])
+            .args(net)
             .args(["--timeout", "50"])
             .args(mpirun_args)
             .arg(prog)
@@ -273,8 +280,7 @@ fn hello_on_three_hosts_with_output_and_exit_code() {
     d.expect_code(0);
     for rank in 0..6 {
         let host = rank % 3;
-        let line =
-            format!("[1,{rank}]<stdout>:hello from rank {rank} of 6 on host {host} sum 6");
+        let line = format!("[1,{rank}]<stdout>:hello from rank {rank} of 6 on host {host} sum 6");
         assert!(d.stdout.lines().any(|l| l == line), "{line}\n{}", d.stdout);
         let err = format!("[1,{rank}]<stderr>:rank {rank} stderr");
         assert!(d.stderr.lines().any(|l| l == err), "{err}\n{}", d.stderr);
@@ -287,7 +293,14 @@ fn hello_on_three_hosts_with_output_and_exit_code() {
     );
     d.expect_code(5);
     let d = run(
-        &["-np", "6", "-H", "ftmpi-h0:2,ftmpi-h1:2,ftmpi-h2:2", "--map-by", "slot"],
+        &[
+            "-np",
+            "6",
+            "-H",
+            "ftmpi-h0:2,ftmpi-h1:2,ftmpi-h2:2",
+            "--map-by",
+            "slot",
+        ],
         &hello,
         &[],
     );
@@ -299,13 +312,68 @@ fn hello_on_three_hosts_with_output_and_exit_code() {
 }
 
 #[test]
+fn the_network_by_interface_and_unresolvable_hosts() {
+    let Some(_g) = setup() else { return };
+    let hello = build("tests/hosts/hello.c");
+    let d = run(&["-np", "3", "-H", HOSTS, "--iface", "eth0"], &hello, &[]);
+    d.expect_code(0);
+    assert_eq!(
+        d.stdout.lines().filter(|l| l.starts_with("hello")).count(),
+        3
+    );
+    let d = run(
+        &["-np", "3", "-H", HOSTS, "--iface", "nosuch0"],
+        &hello,
+        &[],
+    );
+    d.expect_code(1);
+    assert!(
+        d.stderr
+            .contains("--iface: interface nosuch0 has no IPv4 address"),
+        "{}",
+        d.stderr
+    );
+    // Without --iface or --net, mpirun needs the address that routes to the first host.
+    let out = Command::new(MPIRUN)
+        .args(["-H", "ftmpi-unresolvable.invalid", "--timeout", "20"])
+        .arg(&hello)
+        .env("LD_LIBRARY_PATH", libdir())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot find this host's address towards ftmpi-unresolvable.invalid")
+            && err.contains("--iface or --net"),
+        "{err}"
+    );
+}
+
+#[test]
+fn host_kill_without_fault_tolerance_ends_the_job_naming_the_host() {
+    let Some(_g) = setup() else { return };
+    let d = host_kill("abort", 4);
+    d.expect_code(1);
+    assert!(
+        d.stderr.contains("mpirun: host ftmpi-h1 was lost (its daemon was lost: its connection closed) with ranks 1, 4; aborting the job"),
+        "{}",
+        d.stderr
+    );
+    assert!(!d.stdout.contains("after:"), "{}", d.stdout);
+}
+
+#[test]
 fn hostfile_and_a_local_host() {
     let Some(_g) = setup() else { return };
     let hello = build("tests/hosts/hello.c");
     let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hosts/hostfile");
     fs::create_dir_all(file.parent().unwrap()).unwrap();
     fs::write(&file, "# the job's hosts\nlocalhost slots=1\nftmpi-h2:2\n").unwrap();
-    let d = run(&["-np", "3", "--hostfile", file.to_str().unwrap()], &hello, &[]);
+    let d = run(
+        &["-np", "3", "--hostfile", file.to_str().unwrap()],
+        &hello,
+        &[],
+    );
     d.expect_code(0);
     for (rank, host) in [(0, 0), (1, 1), (2, 1)] {
         let line = format!("hello from rank {rank} of 3 on host {host} sum 3");
@@ -353,6 +421,18 @@ fn a_launch_agent_that_fails_names_the_host() {
         "{}",
         d.stderr
     );
+    // A program the daemons cannot start: as with a local rank, 127 and the reason.
+    let d = run(
+        &["-np", "2", "-H", "ftmpi-h1,ftmpi-h2"],
+        Path::new("/nonexistent/prog"),
+        &[],
+    );
+    d.expect_code(127);
+    assert!(
+        d.stderr.contains("cannot start rank") && d.stderr.contains("/nonexistent/prog"),
+        "{}",
+        d.stderr
+    );
 }
 
 fn host_kill(mode: &str, expect_size: usize) -> Done {
@@ -369,9 +449,19 @@ fn host_kill_under_shrink() {
     let Some(_g) = setup() else { return };
     let d = host_kill("shrink", 4);
     d.expect_code(0);
-    let after: Vec<&str> = d.stdout.lines().filter(|l| l.starts_with("after:")).collect();
+    let after: Vec<&str> = d
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("after:"))
+        .collect();
     assert_eq!(after.len(), 4, "{}\n{}", d.stdout, d.stderr);
-    assert!(after.iter().all(|l| !l.contains("WRONG") && !l.contains("host 1 ")), "{}", d.stdout);
+    assert!(
+        after
+            .iter()
+            .all(|l| !l.contains("WRONG") && !l.contains("host 1 ")),
+        "{}",
+        d.stdout
+    );
     assert!(
         d.stderr.contains("host ftmpi-h1 was lost") && d.stderr.contains("ranks 1, 4"),
         "{}",
@@ -384,13 +474,31 @@ fn host_kill_under_rebuild_respawns_elsewhere() {
     let Some(_g) = setup() else { return };
     let d = host_kill("rebuild", 6);
     d.expect_code(0);
-    let after: Vec<&str> = d.stdout.lines().filter(|l| l.starts_with("after:")).collect();
+    let after: Vec<&str> = d
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("after:"))
+        .collect();
     assert_eq!(after.len(), 6, "{}\n{}", d.stdout, d.stderr);
-    assert!(after.iter().all(|l| !l.contains("WRONG") && !l.contains("host 1 ")), "{}", d.stdout);
+    assert!(
+        after
+            .iter()
+            .all(|l| !l.contains("WRONG") && !l.contains("host 1 ")),
+        "{}",
+        d.stdout
+    );
     // Least loaded first: h0 and h2 run two ranks each, so rank 1 goes to h0 and rank 4,
     // with h0 now the busier, to h2.
-    assert!(after.contains(&"after: rank 1 of 6 on host 0 sum 6"), "{}", d.stdout);
-    assert!(after.contains(&"after: rank 4 of 6 on host 2 sum 6"), "{}", d.stdout);
+    assert!(
+        after.contains(&"after: rank 1 of 6 on host 0 sum 6"),
+        "{}",
+        d.stdout
+    );
+    assert!(
+        after.contains(&"after: rank 4 of 6 on host 2 sum 6"),
+        "{}",
+        d.stdout
+    );
     assert!(d.stderr.contains("respawned"), "{}", d.stderr);
 }
 
@@ -398,7 +506,11 @@ fn host_kill_under_rebuild_respawns_elsewhere() {
 fn outsiders_without_the_key_are_refused_and_the_job_completes() {
     let Some(_g) = setup() else { return };
     let prog = build("tests/hosts/outsider.c");
-    let mut job = Job::start(&["-np", "3", "-H", "localhost,ftmpi-h1,ftmpi-h2"], &prog, &[]);
+    let mut job = Job::start(
+        &["-np", "3", "-H", "localhost,ftmpi-h1,ftmpi-h2"],
+        &prog,
+        &[],
+    );
     let line = job.wait_line(true, |l| l.starts_with("bootstrap tcp:"));
     let addr = line.trim_start_matches("bootstrap tcp:").to_string();
     // The test's own namespace cannot reach 10.77.0.1: the outsiders knock from ftmpi-h2.
@@ -437,8 +549,72 @@ fn outsiders_without_the_key_are_refused_and_the_job_completes() {
         l.starts_with("mpirun: refused a connection from 10.77.0.3:")
             && l.contains("authentication failed")
     });
-    job.child.stdin.as_mut().unwrap().write_all(b"go\n").unwrap();
+    job.child
+        .stdin
+        .as_mut()
+        .unwrap()
+        .write_all(b"go\n")
+        .unwrap();
     let d = job.finish();
     d.expect_code(0);
     assert!(d.stdout.contains("done sum 3"), "{}", d.stdout);
+}
+
+/// Brings the link of a namespace back up when dropped, even after a failed assertion.
+struct LinkDown(&'static str);
+
+impl LinkDown {
+    fn new(link: &'static str) -> LinkDown {
+        let ok = Command::new("ip")
+            .args(["link", "set", link, "down"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "cannot take {link} down");
+        LinkDown(link)
+    }
+}
+
+impl Drop for LinkDown {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["link", "set", self.0, "up"])
+            .status();
+    }
+}
+
+#[test]
+fn a_partitioned_host_is_lost_and_its_daemon_kills_its_ranks() {
+    let Some(_g) = setup() else { return };
+    let prog = build("tests/hosts/host_kill.c");
+    let mut job = Job::start(&["-np", "6", "-H", HOSTS, "-cm", "shrink"], &prog, &["4"]);
+    job.wait_line(true, |l| l == "ready");
+    let link = LinkDown::new("ftmpi-v1");
+    // The daemon writes on mpirun's stderr, so the job's output ends only once it is gone too.
+    let d = job.finish();
+    drop(link);
+    d.expect_code(0);
+    let after = d.stdout.lines().filter(|l| l.starts_with("after:")).count();
+    assert_eq!(after, 4, "{}\n{}", d.stdout, d.stderr);
+    assert!(
+        d.stderr.contains(
+            "host ftmpi-h1 was lost (its daemon was lost: no heartbeat for 3 s) with ranks 1, 4"
+        ),
+        "{}",
+        d.stderr
+    );
+    assert!(
+        d.stderr
+            .contains("ftmpid: no word from mpirun for 3 s; killed 2 rank(s)"),
+        "{}",
+        d.stderr
+    );
+    let left = Command::new("ip")
+        .args(["netns", "pids", "ftmpi-h1"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&left.stdout).trim().is_empty(),
+        "processes left in ftmpi-h1: {}",
+        String::from_utf8_lossy(&left.stdout)
+    );
 }

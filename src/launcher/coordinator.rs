@@ -697,6 +697,11 @@ impl Coordinator {
             x.exit = Some(if x.finalized { Exit::Code(0) } else { Exit::Lost });
             x.lost_with = Some(host.clone());
             x.held_until = None;
+            // A rank whose daemon died may live on: cut it off from the job.
+            if let Some(conn) = x.conn.take() {
+                self.conns.remove(&conn);
+                self.actions.push_back(Action::Close(conn));
+            }
         }
         let failing = lost.iter().any(|&r| !self.ranks[r].finalized);
         if self.ending.is_some() || !failing {
@@ -2728,5 +2733,119 @@ mod tests {
         assert!(job.take().contains(&Action::KillAll));
         job.kill(1, 9);
         assert_eq!(job.c.finished(), Some(137));
+    }
+
+    #[test]
+    fn a_lost_host_fails_its_ranks_in_one_ordered_event() {
+        let ft = FtConfig {
+            comm_mode: proto::COMM_MODE_SHRINK,
+            ..FtConfig::default()
+        };
+        let mut job = Job::with_ft(5, None, ft);
+        for rank in 0..5 {
+            job.input(Input::Connected(rank as ConnId));
+            job.input(Input::Message(rank as ConnId, hello(rank)));
+        }
+        job.take();
+        // The lost ranks' own connections break first; that alone decides nothing.
+        job.input(Input::Closed(3));
+        assert!(job.take().is_empty());
+        job.input(Input::HostLost {
+            host: "n1".into(),
+            reason: "its daemon was lost: no heartbeat for 3 s".into(),
+            ranks: vec![3, 1],
+        });
+        let acts = job.take();
+        let to_0 = sent(&acts, 0);
+        assert_eq!(
+            to_0,
+            vec![
+                failure(1, 1, 0, proto::HOW_LOST, 0),
+                failure(2, 3, 0, proto::HOW_LOST, 0)
+            ]
+        );
+        // Nothing else is sent between the two events.
+        let frames: Vec<&Action> = acts
+            .iter()
+            .filter(|a| matches!(a, Action::Send { .. }))
+            .collect();
+        let seqs: Vec<u64> = frames
+            .iter()
+            .filter_map(|a| match a {
+                Action::Send { frame, .. } => match proto::decode(&frame[4..]) {
+                    Ok(Msg::Failure { seq, .. }) => Some(seq),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        assert_eq!(seqs.len(), frames.len());
+        assert!(seqs.windows(2).all(|w| w[0] <= w[1]));
+        // A late report about the same processes changes nothing.
+        job.input(Input::Exited { rank: 1, exit: Exit::Signal(9) });
+        assert!(job.take().is_empty());
+        assert_eq!(job.c.finished(), None);
+    }
+
+    #[test]
+    fn a_lost_host_ends_a_job_that_is_not_fault_tolerant() {
+        let mut job = Job::new(4, None);
+        for rank in 0..4 {
+            job.input(Input::Connected(rank as ConnId));
+            job.input(Input::Message(rank as ConnId, hello(rank)));
+        }
+        job.take();
+        job.input(Input::HostLost {
+            host: "n2".into(),
+            reason: "its daemon was lost: its connection closed".into(),
+            ranks: vec![2, 3],
+        });
+        let acts = job.take();
+        assert!(acts.contains(&Action::Report(
+            "host n2 was lost (its daemon was lost: its connection closed) with ranks 2, 3; aborting the job".into()
+        )), "{acts:?}");
+        assert!(acts.contains(&Action::KillAll));
+        job.input(exited(0, 137));
+        job.input(exited(1, 137));
+        assert_eq!(job.c.finished(), Some(1));
+    }
+
+    #[test]
+    fn a_lost_host_under_rebuild_respawns_all_its_ranks() {
+        let ft = FtConfig {
+            comm_mode: proto::COMM_MODE_REBUILD,
+            ..FtConfig::default()
+        };
+        let mut job = Job::with_ft(4, None, ft);
+        for rank in 0..4 {
+            job.input(Input::Connected(rank as ConnId));
+            job.input(Input::Message(rank as ConnId, hello(rank)));
+        }
+        job.take();
+        job.input(Input::HostLost {
+            host: "n1".into(),
+            reason: "its daemon was lost: its connection closed".into(),
+            ranks: vec![1, 2],
+        });
+        let acts = job.take();
+        let spawns: Vec<&Action> = acts
+            .iter()
+            .filter(|a| matches!(a, Action::Spawn { .. }))
+            .collect();
+        assert_eq!(
+            spawns,
+            vec![
+                &Action::Spawn { rank: 1, incarnation: 1 },
+                &Action::Spawn { rank: 2, incarnation: 1 }
+            ]
+        );
+        assert!(acts.contains(&Action::Close(1)) && acts.contains(&Action::Close(2)));
+        assert_eq!(
+            sent(&acts, 0),
+            vec![
+                failure(1, 1, 0, proto::HOW_LOST, 0),
+                failure(2, 2, 0, proto::HOW_LOST, 0)
+            ]
+        );
     }
 }

@@ -79,7 +79,11 @@ fn parse_args() -> Result<(SocketAddr, u32), String> {
                         .map_err(|_| format!("--host: {v:?} is not a host index"))?,
                 );
             }
-            other => return Err(format!("unknown argument {other:?} (usage: ftmpid --connect IP:PORT --host N, job key on stdin)")),
+            other => {
+                return Err(format!(
+                    "unknown argument {other:?} (usage: ftmpid --connect IP:PORT --host N, job key on stdin)"
+                ));
+            }
         }
     }
     match (connect, host) {
@@ -147,6 +151,7 @@ fn run() -> Result<ExitCode, String> {
     let mut setup: Option<Setup> = None;
     let jobid = std::sync::OnceLock::<String>::new();
     let mut started: Vec<(u32, u32)> = Vec::new();
+    let (reaped_tx, reaped) = crossbeam_channel::unbounded::<()>();
     let reason = loop {
         let body = match dp::read_frame(&mut stream) {
             Ok(b) => b,
@@ -201,7 +206,13 @@ fn run() -> Result<ExitCode, String> {
                     },
                     Some(s) => {
                         started.push((rank, incarnation));
-                        spawn(s, host, local_ip, rank, incarnation, &procs, &tx, &jobid)
+                        let ids = Ids {
+                            host,
+                            local_ip,
+                            rank,
+                            incarnation,
+                        };
+                        spawn(s, ids, &procs, &tx, &reaped_tx, &jobid)
                     }
                 };
                 let _ = tx.send(report.encode());
@@ -221,6 +232,13 @@ fn run() -> Result<ExitCode, String> {
         }
     };
     let killed = kill_all(&procs);
+    // Exit only once they are gone, so whoever waits for this daemon waits for them too.
+    let give_up = std::time::Instant::now() + Duration::from_secs(2);
+    while procs.lock().values().any(|p| !p.reaped) {
+        if reaped.recv_deadline(give_up).is_err() {
+            break;
+        }
+    }
     if let Some(id) = jobid.get() {
         // Only this host's: on a shared /dev/shm the others still run.
         for (rank, incarnation) in started.iter() {
@@ -230,7 +248,9 @@ fn run() -> Result<ExitCode, String> {
     match reason {
         None if killed == 0 => Ok(ExitCode::SUCCESS),
         None => {
-            say(&format!("mpirun closed the connection; killed {killed} rank(s)"));
+            say(&format!(
+                "mpirun closed the connection; killed {killed} rank(s)"
+            ));
             Ok(ExitCode::from(1))
         }
         Some(r) => {
@@ -240,17 +260,28 @@ fn run() -> Result<ExitCode, String> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn spawn(
-    s: &Setup,
+/// Who a new process is.
+struct Ids {
     host: u32,
     local_ip: std::net::IpAddr,
     rank: u32,
     incarnation: u32,
+}
+
+fn spawn(
+    s: &Setup,
+    ids: Ids,
     procs: &Arc<Mutex<HashMap<u32, Proc>>>,
     tx: &Sender<Vec<u8>>,
+    reaped: &Sender<()>,
     jobid: &std::sync::OnceLock<String>,
 ) -> FromDaemon {
+    let Ids {
+        host,
+        local_ip,
+        rank,
+        incarnation,
+    } = ids;
     let mut cmd = Command::new(&s.program);
     cmd.args(&s.args)
         .envs(s.env.iter().map(|(k, v)| (k, v)))
@@ -282,8 +313,20 @@ fn spawn(
     let pid = Pid::from_raw(child.id() as i32);
     procs.lock().insert(rank, Proc { pid, reaped: false });
     for (src, stream) in [
-        (child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>), dp::STDOUT),
-        (child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>), dp::STDERR),
+        (
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+            dp::STDOUT,
+        ),
+        (
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+            dp::STDERR,
+        ),
     ] {
         let Some(mut src) = src else { continue };
         let tx = tx.clone();
@@ -313,6 +356,7 @@ fn spawn(
     drop(child);
     let procs = Arc::clone(procs);
     let tx = tx.clone();
+    let reaped = reaped.clone();
     let segment = jobid
         .get()
         .map(|id| format!("/dev/shm/ftmpi-{id}-{rank}-{incarnation}"));
@@ -321,6 +365,7 @@ fn spawn(
         .stack_size(128 << 10)
         .spawn(move || {
             let exit = wait_for(rank, pid, &procs);
+            let _ = reaped.send(());
             let (how, value) = match exit {
                 Exit::Code(c) => (dp::EXIT_CODE, c),
                 Exit::Signal(s) => (dp::EXIT_SIGNAL, s),

@@ -55,8 +55,14 @@ pub enum ToDaemon {
         env: Vec<(Vec<u8>, Vec<u8>)>,
         cwd: Vec<u8>,
     },
-    Spawn { rank: u32, incarnation: u32 },
-    Kill { rank: u32, signal: i32 },
+    Spawn {
+        rank: u32,
+        incarnation: u32,
+    },
+    Kill {
+        rank: u32,
+        signal: i32,
+    },
     KillAll,
     Heartbeat,
 }
@@ -65,13 +71,35 @@ pub enum ToDaemon {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FromDaemon {
     /// The first frame: which host this daemon serves (its index on its command line).
-    Hello { host: u32, pid: u32 },
-    Spawned { rank: u32, incarnation: u32, pid: u32 },
-    SpawnFailed { rank: u32, incarnation: u32, exit_code: u8, error: String },
+    Hello {
+        host: u32,
+        pid: u32,
+    },
+    Spawned {
+        rank: u32,
+        incarnation: u32,
+        pid: u32,
+    },
+    SpawnFailed {
+        rank: u32,
+        incarnation: u32,
+        exit_code: u8,
+        error: String,
+    },
     /// `how` is [`EXIT_CODE`], [`EXIT_SIGNAL`] or [`EXIT_LOST`].
-    Exited { rank: u32, incarnation: u32, how: u8, value: i32 },
+    Exited {
+        rank: u32,
+        incarnation: u32,
+        how: u8,
+        value: i32,
+    },
     /// A piece of a rank's output; empty `data` means the stream ended.
-    Output { rank: u32, incarnation: u32, stream: u8, data: Vec<u8> },
+    Output {
+        rank: u32,
+        incarnation: u32,
+        stream: u8,
+        data: Vec<u8>,
+    },
     Heartbeat,
 }
 
@@ -465,17 +493,17 @@ mod tests {
             ToDaemon::Setup {
                 program: b"/bin/prog".to_vec(),
                 args: vec![b"-x".to_vec(), Vec::new()],
-                env: vec![(b"A".to_vec(), b"1=2".to_vec()), (b"E".to_vec(), Vec::new())],
+                env: vec![
+                    (b"A".to_vec(), b"1=2".to_vec()),
+                    (b"E".to_vec(), Vec::new()),
+                ],
                 cwd: b"/tmp".to_vec(),
             },
             ToDaemon::Spawn {
                 rank: 7,
                 incarnation: 2,
             },
-            ToDaemon::Kill {
-                rank: 1,
-                signal: 9,
-            },
+            ToDaemon::Kill { rank: 1, signal: 9 },
             ToDaemon::KillAll,
             ToDaemon::Heartbeat,
         ];
@@ -518,20 +546,60 @@ mod tests {
     fn malformed_frames_are_refused() {
         // A daemon's message sent to a daemon, and the reverse.
         let hb = FromDaemon::Heartbeat.encode();
-        assert!(matches!(ToDaemon::decode(body(&hb)), Err(FrameError::Kind(0x46))));
+        assert!(matches!(
+            ToDaemon::decode(body(&hb)),
+            Err(FrameError::Kind(0x46))
+        ));
         let hb = ToDaemon::Heartbeat.encode();
-        assert!(matches!(FromDaemon::decode(body(&hb)), Err(FrameError::Kind(5))));
+        assert!(matches!(
+            FromDaemon::decode(body(&hb)),
+            Err(FrameError::Kind(5))
+        ));
         assert!(matches!(ToDaemon::decode(&[]), Err(FrameError::Length(0))));
-        assert!(matches!(ToDaemon::decode(&[T_SPAWN, 1, 0, 0]), Err(FrameError::Short)));
-        let mut spawn = body(&ToDaemon::Spawn { rank: 1, incarnation: 0 }.encode()).to_vec();
+        assert!(matches!(
+            ToDaemon::decode(&[T_SPAWN, 1, 0, 0]),
+            Err(FrameError::Short)
+        ));
+        let mut spawn = body(
+            &ToDaemon::Spawn {
+                rank: 1,
+                incarnation: 0,
+            }
+            .encode(),
+        )
+        .to_vec();
         spawn.push(0);
-        assert!(matches!(ToDaemon::decode(&spawn), Err(FrameError::Trailing(1))));
+        assert!(matches!(
+            ToDaemon::decode(&spawn),
+            Err(FrameError::Trailing(1))
+        ));
         let kill = ToDaemon::Kill { rank: 0, signal: 0 }.encode();
-        assert!(matches!(ToDaemon::decode(body(&kill)), Err(FrameError::BadValue { .. })));
-        let exited = FromDaemon::Exited { rank: 0, incarnation: 0, how: 9, value: 0 }.encode();
-        assert!(matches!(FromDaemon::decode(body(&exited)), Err(FrameError::BadValue { .. })));
-        let out = FromDaemon::Output { rank: 0, incarnation: 0, stream: 3, data: vec![] }.encode();
-        assert!(matches!(FromDaemon::decode(body(&out)), Err(FrameError::BadValue { .. })));
+        assert!(matches!(
+            ToDaemon::decode(body(&kill)),
+            Err(FrameError::BadValue { .. })
+        ));
+        let exited = FromDaemon::Exited {
+            rank: 0,
+            incarnation: 0,
+            how: 9,
+            value: 0,
+        }
+        .encode();
+        assert!(matches!(
+            FromDaemon::decode(body(&exited)),
+            Err(FrameError::BadValue { .. })
+        ));
+        let out = FromDaemon::Output {
+            rank: 0,
+            incarnation: 0,
+            stream: 3,
+            data: vec![],
+        }
+        .encode();
+        assert!(matches!(
+            FromDaemon::decode(body(&out)),
+            Err(FrameError::BadValue { .. })
+        ));
         let big = FromDaemon::Output {
             rank: 0,
             incarnation: 0,
@@ -539,7 +607,10 @@ mod tests {
             data: vec![0; MAX_OUTPUT + 1],
         }
         .encode();
-        assert!(matches!(FromDaemon::decode(body(&big)), Err(FrameError::TooLong { .. })));
+        assert!(matches!(
+            FromDaemon::decode(body(&big)),
+            Err(FrameError::TooLong { .. })
+        ));
         let bad_env = ToDaemon::Setup {
             program: b"p".to_vec(),
             args: vec![],
@@ -547,14 +618,19 @@ mod tests {
             cwd: vec![],
         }
         .encode();
-        assert!(matches!(ToDaemon::decode(body(&bad_env)), Err(FrameError::BadValue { .. })));
-        let mut text = body(&FromDaemon::SpawnFailed {
-            rank: 0,
-            incarnation: 0,
-            exit_code: 1,
-            error: "ab".into(),
-        }
-        .encode())
+        assert!(matches!(
+            ToDaemon::decode(body(&bad_env)),
+            Err(FrameError::BadValue { .. })
+        ));
+        let mut text = body(
+            &FromDaemon::SpawnFailed {
+                rank: 0,
+                incarnation: 0,
+                exit_code: 1,
+                error: "ab".into(),
+            }
+            .encode(),
+        )
         .to_vec();
         let n = text.len();
         text[n - 1] = 0xff;
@@ -562,7 +638,55 @@ mod tests {
         // Lists claiming more than their limit are refused before anything is allocated.
         let mut lots = vec![T_SETUP, 1, 0, 0, 0, b'p', 0, 0, 0, 0];
         lots.extend_from_slice(&u32::MAX.to_le_bytes());
-        assert!(matches!(ToDaemon::decode(&lots), Err(FrameError::TooLong { .. })));
+        assert!(matches!(
+            ToDaemon::decode(&lots),
+            Err(FrameError::TooLong { .. })
+        ));
+    }
+
+    #[test]
+    fn every_truncation_is_an_error_and_no_bytes_panic() {
+        let frames = [
+            ToDaemon::Setup {
+                program: b"p".to_vec(),
+                args: vec![b"a".to_vec()],
+                env: vec![(b"K".to_vec(), b"v".to_vec())],
+                cwd: b"/".to_vec(),
+            }
+            .encode(),
+            ToDaemon::Kill { rank: 1, signal: 9 }.encode(),
+        ];
+        for f in &frames {
+            let b = body(f);
+            for cut in 0..b.len() {
+                assert!(ToDaemon::decode(&b[..cut]).is_err(), "cut {cut}");
+            }
+        }
+        let f = FromDaemon::Exited {
+            rank: 1,
+            incarnation: 2,
+            how: EXIT_CODE,
+            value: 3,
+        }
+        .encode();
+        let b = body(&f);
+        for cut in 0..b.len() {
+            assert!(FromDaemon::decode(&b[..cut]).is_err(), "cut {cut}");
+        }
+        // A cheap pseudo-random walk over short inputs.
+        let mut x: u32 = 12345;
+        for _ in 0..20000 {
+            let len = (x % 24) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    (x >> 16) as u8
+                })
+                .collect();
+            let _ = ToDaemon::decode(&bytes);
+            let _ = FromDaemon::decode(&bytes);
+            x = x.wrapping_add(7);
+        }
     }
 
     #[test]
@@ -572,7 +696,10 @@ mod tests {
         let mut zero: &[u8] = &[0, 0, 0, 0];
         assert!(matches!(read_frame(&mut zero), Err(FrameError::Length(0))));
         let huge = ((MAX_FRAME + 1) as u32).to_le_bytes();
-        assert!(matches!(read_frame(&mut &huge[..]), Err(FrameError::Length(_))));
+        assert!(matches!(
+            read_frame(&mut &huge[..]),
+            Err(FrameError::Length(_))
+        ));
         let mut cut: &[u8] = &[5, 0, 0, 0, 1, 2];
         assert!(matches!(read_frame(&mut cut), Err(FrameError::Short)));
         let mut half: &[u8] = &[5, 0];

@@ -191,7 +191,8 @@ mod tests {
 
     #[test]
     fn hostfile_forms() {
-        let text = "# cluster\n\nnode1\nnode2:4   # MPICH\nnode3 slots=2 max_slots=8\n  node1 slots=2\n";
+        let text =
+            "# cluster\n\nnode1\nnode2:4   # MPICH\nnode3 slots=2 max_slots=8\n  node1 slots=2\n";
         assert_eq!(
             parse_hostfile(text).unwrap(),
             vec![h("node1", 3), h("node2", 4), h("node3", 2)]
@@ -234,15 +235,9 @@ mod tests {
         assert_eq!(place(&hosts, 6, MapBy::Slot), vec![0, 0, 1, 2, 2, 2]);
         assert_eq!(place(&hosts, 4, MapBy::Slot), vec![0, 0, 1, 2]);
         // Past the slots: around again.
-        assert_eq!(
-            place(&hosts, 8, MapBy::Slot),
-            vec![0, 0, 1, 2, 2, 2, 0, 0]
-        );
+        assert_eq!(place(&hosts, 8, MapBy::Slot), vec![0, 0, 1, 2, 2, 2, 0, 0]);
         assert_eq!(place(&hosts, 6, MapBy::Node), vec![0, 1, 2, 0, 2, 2]);
-        assert_eq!(
-            place(&hosts, 8, MapBy::Node),
-            vec![0, 1, 2, 0, 2, 2, 0, 1]
-        );
+        assert_eq!(place(&hosts, 8, MapBy::Node), vec![0, 1, 2, 0, 2, 2, 0, 1]);
         let one = [h("x", 1), h("y", 1), h("z", 1)];
         assert_eq!(place(&one, 5, MapBy::Slot), vec![0, 1, 2, 0, 1]);
         assert_eq!(place(&one, 5, MapBy::Node), vec![0, 1, 2, 0, 1]);

@@ -282,6 +282,11 @@ fn run(flavor: Flavor, opts: &Options, ft: FtConfig) -> io::Result<u8> {
                             exit_code: 1,
                         }),
                     };
+                    if let (Some(Input::SpawnFailed { rank, .. }), Some(c)) =
+                        (&input, cluster.as_mut())
+                    {
+                        c.local_exit(*rank);
+                    }
                     if let Some(input) = input {
                         coord.handle(input, Instant::now());
                     }
@@ -298,7 +303,7 @@ fn run(flavor: Flavor, opts: &Options, ft: FtConfig) -> io::Result<u8> {
                 }
                 Action::KillAll => {
                     host.kill_all();
-                    if let Some(c) = &cluster {
+                    if let Some(c) = cluster.as_mut() {
                         c.kill_all();
                     }
                 }
@@ -315,7 +320,12 @@ fn run(flavor: Flavor, opts: &Options, ft: FtConfig) -> io::Result<u8> {
         if let Some(code) = coord.finished() {
             break code;
         }
-        let event = match coord.poll_timeout() {
+        let daemons_due = cluster.as_ref().and_then(|c| c.start_deadline());
+        let deadline = match (coord.poll_timeout(), daemons_due) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let event = match deadline {
             Some(deadline) => match rx.recv_deadline(deadline) {
                 Ok(event) => Some(event),
                 Err(RecvTimeoutError::Timeout) => None,
@@ -377,6 +387,13 @@ fn run(flavor: Flavor, opts: &Options, ft: FtConfig) -> io::Result<u8> {
                 }
             }
             None => {}
+        }
+        if daemons_due.is_some_and(|t| t <= now)
+            && let Some(c) = cluster.as_mut()
+        {
+            for input in c.overdue() {
+                coord.handle(input, now);
+            }
         }
         // Also after an event: a steady stream of them must not hold a deadline back.
         if coord.poll_timeout().is_some_and(|t| t <= now) {

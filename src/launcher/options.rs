@@ -21,6 +21,8 @@ use super::hostfile::{self, HostSpec, MapBy};
 pub const USAGE_EXIT: u8 = 2;
 
 /// What the command line asks for.
+// Made once per run: the size of `Run` costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, PartialEq, Eq)]
 pub enum Request {
     Run(Options),
@@ -733,6 +735,57 @@ mod tests {
             e.0.starts_with("FTMPI_INJECT: ") && e.0.contains("rank 5"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn hosts_placement_agent_and_network() {
+        let o = run(&["-np", "2", "p"]);
+        assert!(o.hosts.is_empty() && o.launch_agent.is_none() && o.net.is_none());
+        assert_eq!(o.map_by, MapBy::Slot);
+        let o = run(&[
+            "-H",
+            "a,b:2",
+            "--host",
+            "c",
+            "--map-by",
+            "node",
+            "--launch-agent",
+            "ip netns exec {host}",
+            "--net",
+            "10.77.0.9/24",
+            "p",
+        ]);
+        let names: Vec<(&str, u32)> = o.hosts.iter().map(|h| (h.name.as_str(), h.slots)).collect();
+        assert_eq!(names, vec![("a", 1), ("b", 2), ("c", 1)]);
+        assert_eq!(o.map_by, MapBy::Node);
+        assert_eq!(o.launch_agent.as_deref(), Some("ip netns exec {host}"));
+        assert_eq!(o.net, Some((Ipv4Addr::new(10, 77, 0, 0), 24)));
+        assert_eq!(run(&["--iface=eth1", "p"]).iface.as_deref(), Some("eth1"));
+
+        let dir = std::env::temp_dir().join(format!("ftmpi-hostfile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("hosts");
+        std::fs::write(&file, "n1 slots=2\nn2:3 # big one\n").unwrap();
+        let f = file.to_str().unwrap();
+        for flag in ["-f", "--hostfile", "--machinefile", "-machinefile"] {
+            let o = run(&[flag, f, "p"]);
+            assert_eq!(o.hosts.len(), 2, "{flag}");
+            assert_eq!((o.hosts[1].name.as_str(), o.hosts[1].slots), ("n2", 3));
+        }
+        assert!(error(&["-f", f, "-H", "a", "p"]).contains("not both"));
+        std::fs::write(&file, "n1 cores=2\n").unwrap();
+        assert!(error(&["-f", f, "p"]).contains("line 1"));
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(error(&["-f", "/nonexistent/hosts", "p"]).contains("cannot read"));
+        assert!(error(&["--map-by", "socket", "p"]).contains("not slot or node"));
+        assert!(error(&["--net", "10.0.0.0", "p"]).contains("A.B.C.D/N"));
+        assert!(error(&["--net", "10.0.0.0/33", "p"]).contains("A.B.C.D/N"));
+        assert!(error(&["--iface", "e", "--net", "1.2.3.4/8", "p"]).contains("not both"));
+        assert!(error(&["--launch-agent", " ", "p"]).contains("needs a command"));
+        assert!(error(&["-H", "a;b", "p"]).contains("not a host name"));
+        assert_eq!(prefix_mask(0), 0);
+        assert_eq!(prefix_mask(24), 0xffff_ff00);
+        assert_eq!(prefix_mask(32), u32::MAX);
     }
 
     #[test]

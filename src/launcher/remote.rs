@@ -20,7 +20,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream, ToSocketAdd
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, select};
 
@@ -31,6 +31,9 @@ use super::daemon_proto::{self as dp, FromDaemon, ToDaemon};
 use super::hostfile::{self, HostSpec, LOCAL_NAME};
 use super::options::{Options, prefix_mask};
 use crate::auth::JobKey;
+
+/// How long a launch agent has to get its daemon connected.
+pub(crate) const DAEMON_START: Duration = Duration::from_secs(60);
 
 /// How long a new connection has for the handshake and its first frame.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -88,11 +91,7 @@ pub(crate) fn choose_addr(opts: &Options) -> Result<Ipv4Addr, String> {
 }
 
 /// Binds the listener and accepts connections for the life of mpirun.
-pub(crate) fn listen(
-    ip: Ipv4Addr,
-    key: JobKey,
-    events: Sender<Event>,
-) -> io::Result<SocketAddr> {
+pub(crate) fn listen(ip: Ipv4Addr, key: JobKey, events: Sender<Event>) -> io::Result<SocketAddr> {
     let listener = TcpListener::bind((ip, 0))
         .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {ip}: {e}")))?;
     let addr = listener.local_addr()?;
@@ -266,10 +265,7 @@ fn daemon_conn(
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                 ) =>
             {
-                break format!(
-                    "no heartbeat for {} s",
-                    dp::HEARTBEAT_TIMEOUT.as_secs()
-                );
+                break format!("no heartbeat for {} s", dp::HEARTBEAT_TIMEOUT.as_secs());
             }
             Err(e) => break format!("its connection failed: {e}"),
         }
@@ -392,6 +388,8 @@ pub(crate) struct Cluster {
     queued: Vec<Vec<(u32, u32)>>,
     outputs: HashMap<(u32, u32, u8), Sender<Vec<u8>>>,
     setup: ToDaemon,
+    /// Daemons still starting are lost at this time.
+    start_by: Instant,
 }
 
 impl Cluster {
@@ -429,6 +427,7 @@ impl Cluster {
             queued: vec![Vec::new(); hosts.len()],
             outputs: HashMap::new(),
             setup,
+            start_by: Instant::now() + DAEMON_START,
         })
     }
 
@@ -505,7 +504,11 @@ impl Cluster {
         }
     }
 
-    pub(crate) fn kill_all(&self) {
+    pub(crate) fn kill_all(&mut self) {
+        // The job is ending: what has not started yet never will.
+        for q in &mut self.queued {
+            q.clear();
+        }
         for d in &self.daemons {
             if let Daemon::Up(c) = d {
                 c.send(&ToDaemon::KillAll);
@@ -518,7 +521,7 @@ impl Cluster {
         &mut self,
         id: ConnId,
         host: u32,
-        pid: u32,
+        _pid: u32,
         peer: String,
         conn: DaemonConn,
     ) -> Option<String> {
@@ -533,7 +536,6 @@ impl Cluster {
         for (rank, incarnation) in std::mem::take(&mut self.queued[h]) {
             conn.send(&ToDaemon::Spawn { rank, incarnation });
         }
-        let _ = pid;
         self.daemons[h] = Daemon::Up(conn);
         self.by_conn.insert(id, h);
         None
@@ -620,6 +622,32 @@ impl Cluster {
         self.host_lost(h, format!("its daemon was lost: {reason}"))
     }
 
+    /// When the daemons that have not connected yet will be given up on.
+    pub(crate) fn start_deadline(&self) -> Option<Instant> {
+        self.daemons
+            .iter()
+            .any(|d| matches!(d, Daemon::Starting))
+            .then_some(self.start_by)
+    }
+
+    /// The hosts whose daemons did not connect in time.
+    pub(crate) fn overdue(&mut self) -> Vec<Input> {
+        (0..self.daemons.len())
+            .filter(|&h| matches!(self.daemons[h], Daemon::Starting))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .filter_map(|h| {
+                self.host_lost(
+                    h,
+                    format!(
+                        "its daemon did not connect within {} s",
+                        DAEMON_START.as_secs()
+                    ),
+                )
+            })
+            .collect()
+    }
+
     /// The launch agent of host `h` exited.
     pub(crate) fn agent_exited(&mut self, h: u32, status: &str) -> Option<Input> {
         let h = h as usize;
@@ -669,7 +697,11 @@ mod tests {
     #[test]
     fn agent_commands() {
         assert_eq!(
-            agent_command("ssh {host}", "n1", "'/x/ftmpid' --connect 1.2.3.4:5 --host 1"),
+            agent_command(
+                "ssh {host}",
+                "n1",
+                "'/x/ftmpid' --connect 1.2.3.4:5 --host 1"
+            ),
             "ssh n1 '/x/ftmpid' --connect 1.2.3.4:5 --host 1"
         );
         assert_eq!(
