@@ -61,8 +61,6 @@ struct Peer {
 pub struct ShmTransport {
     own: Segment,
     own_name: String,
-    /// This rank: the index of its ring in every peer's segment.
-    me: usize,
     rx_tail: Vec<u64>,
     /// Senders whose ring held a malformed frame: no longer read.
     poisoned: Vec<bool>,
@@ -81,7 +79,6 @@ impl ShmTransport {
         Ok(ShmTransport {
             own,
             own_name: name,
-            me: usize::MAX,
             rx_tail: vec![0; size],
             poisoned: vec![false; size],
             peers: (0..size).map(|_| None).collect(),
@@ -113,9 +110,6 @@ impl ShmTransport {
             }
             self.peer_names[r] = name.to_string();
             self.peer_pids[r] = *pid as i32;
-            if name == self.own_name {
-                self.me = r;
-            }
         }
         Ok(())
     }
@@ -150,16 +144,8 @@ impl ShmTransport {
         if seg.nrings() != self.rx_tail.len() || seg.ring_cap() != self.own.ring_cap() {
             return Err(io::Error::other(format!("segment of rank {dest} does not match this job")));
         }
-        seg.populate_ring(self.me);
         self.peers[d] = Some(Peer { seg, tx: TxState::default() });
         Ok(())
-    }
-
-    /// The first frame from `src` is at hand: its ring's pages, which its sender already
-    /// populated, are mapped here too (see [`Segment::populate_ring`]).
-    #[cold]
-    fn first_frame_from(&self, src: usize) {
-        self.own.populate_ring(src);
     }
 
     /// Writes one frame into `dest`'s ring. Returns `Ok(false)` when the ring has no room.
@@ -246,9 +232,6 @@ impl ShmTransport {
 
     /// Decodes the published frame at `tail` in `src`'s ring.
     fn frame_at(&mut self, src: usize, tail: u64) -> Result<Frame, BadFrame> {
-        if tail == 0 {
-            self.first_frame_from(src);
-        }
         let ring = self.own_ring(src);
         // A frame starts on a line and the ring is whole lines, so its header never wraps:
         // it is decoded in place.
@@ -306,9 +289,6 @@ impl ShmTransport {
         let ring = self.own_ring(s);
         if !ring.ready(tail) {
             return EagerLook::Empty;
-        }
-        if tail == 0 {
-            self.first_frame_from(s);
         }
         let (w1, w2, len) = ring.head_words(tail);
         let len = len as usize;
