@@ -51,10 +51,16 @@ pub fn error_text(code: c_int) -> String {
 ///
 /// Only `Copy` values are alive here when a user handler runs, and no lock is held, so the
 /// handler may `longjmp` out.
+#[inline]
 pub fn dispatch(comm: MPI_Comm, code: c_int) -> c_int {
     if code == c::MPI_SUCCESS {
         return code;
     }
+    dispatch_error(comm, code)
+}
+
+#[inline(never)]
+fn dispatch_error(comm: MPI_Comm, code: c_int) -> c_int {
     let errh = handler_for(comm);
     match errh {
         Errh::Return => code,

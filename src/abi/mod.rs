@@ -45,9 +45,28 @@ pub use p2p::*;
 pub use topo::*;
 
 use std::ffi::c_int;
+use std::num::NonZeroUsize;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::core::error::{MpiError, Result};
+
+/// The calling thread's identity for the runtime's re-entrant lock, taken on every MPI call:
+/// `pthread_self` reads the thread pointer, where the default (the address of a
+/// thread-local) costs a `__tls_get_addr` call from a shared library.
+pub struct PthreadId;
+
+// SAFETY: no two live threads of a process share a `pthread_self` value, and glibc's is the
+// address of the thread's control block, never 0 (checked anyway).
+unsafe impl parking_lot::lock_api::GetThreadId for PthreadId {
+    const INIT: PthreadId = PthreadId;
+
+    #[inline]
+    fn nonzero_thread_id(&self) -> NonZeroUsize {
+        // SAFETY: pthread_self has no preconditions and cannot fail.
+        let id = unsafe { libc::pthread_self() } as usize;
+        NonZeroUsize::new(id).expect("pthread_self is never 0")
+    }
+}
 
 /// Runs an entry point's body; a panic becomes `MPI_ERR_INTERN`. On error the detail is
 /// recorded for the handler and `MPI_Error_string`; only the class number comes back.

@@ -26,8 +26,8 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use once_cell::sync::Lazy;
-use parking_lot::ReentrantMutex;
+use parking_lot::RawMutex;
+use parking_lot::lock_api::{RawMutex as RawMutexApi, ReentrantMutex};
 
 use crate::core::comm::{ContextPool, Group, SELF_ID, WORLD_ID};
 use crate::core::error::{MpiError, Result};
@@ -103,7 +103,10 @@ const RUNNING: u8 = 1;
 const FINALIZED: u8 = 2;
 
 static PHASE: AtomicU8 = AtomicU8::new(UNINIT);
-static GLOBAL: Lazy<ReentrantMutex<RefCell<Option<Runtime>>>> = Lazy::new(|| ReentrantMutex::new(RefCell::new(None)));
+/// The lock around the runtime: re-entrant (a callback into MPI gets an error, not a
+/// deadlock), built at compile time, and naming threads by `pthread_self`.
+type Global = ReentrantMutex<RawMutex, crate::abi::PthreadId, RefCell<Option<Runtime>>>;
+static GLOBAL: Global = Global::const_new(<RawMutex as RawMutexApi>::INIT, crate::abi::PthreadId, RefCell::new(None));
 
 /// True between MPI_Init and MPI_Finalize... and after (MPI_Initialized stays true).
 pub fn initialized() -> bool {

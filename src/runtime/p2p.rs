@@ -134,6 +134,10 @@ impl Runtime {
             Half::P2p => cm.p2p_ctx(),
             Half::Coll | Half::CollRemote => cm.coll_ctx(),
         };
+        if let Payload::Bytes(bytes) = payload {
+            let me = self.info.rank;
+            return Ok(self.shm.try_send_eager(me, world, context, tag, &bytes[..len]).unwrap_or(false));
+        }
         let h = Header {
             src: self.info.rank,
             context,

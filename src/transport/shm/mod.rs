@@ -27,7 +27,7 @@ use crate::transport::tcp::endpoint::Endpoint;
 use crate::transport::tcp::{Bridge, Outbound};
 
 use crate::transport::userbuf::UserBuf;
-use crate::transport::wire::{COMPACT_HEADER_LEN, HEADER_LEN, Header, WireError};
+use crate::transport::wire::{COMPACT_HEADER_LEN, HEADER_LEN, Header, WireError, compact_eager_words};
 use ring::{Ring, TxState, padded};
 use segment::{COOP_SLOTS, CoopSlot, Segment};
 
@@ -290,6 +290,32 @@ impl ShmTransport {
         Ok(true)
     }
 
+    /// [`ShmTransport::try_send`] for a plain eager message (the compact header): its three
+    /// words are stored directly, the same bytes `Header::encode` gives.
+    #[inline]
+    pub fn try_send_eager(&mut self, me: u32, dest: u32, context: u32, tag: i32, bytes: &[u8]) -> io::Result<bool> {
+        let len = bytes.len();
+        debug_assert!(len <= self.max_payload());
+        let frame_len = padded(COMPACT_HEADER_LEN + len);
+        let peer = self.peer(dest)?;
+        let (ctl, data) = peer.seg.ring(me as usize);
+        let ring = Ring { ctl, data, cap: peer.seg.ring_cap() };
+        if ring.free(&mut peer.tx, frame_len) < frame_len {
+            return Ok(false);
+        }
+        let head = peer.tx.head;
+        let (w1, w2) = compact_eager_words(me, context, tag);
+        ring.write_head_words(head, w1, w2, len as u32);
+        if len > 0 {
+            ring.write_at(head + COMPACT_HEADER_LEN as u64, bytes);
+        }
+        peer.tx.head = head + frame_len as u64;
+        ring.publish(head);
+        doorbell::ring(peer.seg.doorbell(), peer.seg.sleeping());
+        Ok(true)
+    }
+
+    #[inline]
     fn own_ring(&self, src: usize) -> Ring<'_> {
         let (ctl, data) = self.own.ring(src);
         Ring { ctl, data, cap: self.own.ring_cap() }
@@ -587,6 +613,31 @@ mod tests {
             got += 1;
         }
         assert!(b.poll_frame().is_none());
+    }
+
+    #[test]
+    fn plain_eager_frames_written_directly_decode_as_encoded_ones() {
+        let (mut a, mut b) = pair("direct");
+        let payload: Vec<u8> = (0..40u8).collect();
+        assert!(a.try_send_eager(0, 1, 9, 5, &payload).unwrap());
+        assert!(a.try_send(0, 1, &Header { context: 9, ..eager(0, 5, payload.len()) }, Payload::Bytes(&payload)).unwrap());
+        let f1 = b.poll_frame().expect("a frame").expect("valid");
+        let (x, y) = b.payload(&f1);
+        assert_eq!([x, y].concat(), payload);
+        b.consume(&f1);
+        let f2 = b.poll_frame().expect("a frame").expect("valid");
+        assert_eq!(f1.header, f2.header);
+        b.consume(&f2);
+        // And the receiver's two-word check takes it.
+        assert!(a.try_send_eager(0, 1, 9, 5, &payload[..3]).unwrap());
+        let mut got = Vec::new();
+        let words = compact_eager_words(0, 9, 5);
+        match b.take_eager_from(0, words, 100, &mut |x: &[u8], y: &[u8]| got = [x, y].concat()) {
+            EagerLook::Took(3) => {}
+            _ => panic!("the plain eager message was not taken"),
+        }
+        assert_eq!(got, &payload[..3]);
+        assert!(matches!(b.take_eager_from(0, words, 100, &mut |_: &[u8], _: &[u8]| {}), EagerLook::Empty));
     }
 
     #[test]

@@ -57,7 +57,9 @@ impl<'a> Ring<'a> {
         // producer owns these bytes until it publishes them (it checked the free space).
         unsafe {
             std::ptr::copy_nonoverlapping(src.as_ptr(), self.data.add(off), first);
-            std::ptr::copy_nonoverlapping(src.as_ptr().add(first), self.data, src.len() - first);
+            if first < src.len() {
+                std::ptr::copy_nonoverlapping(src.as_ptr().add(first), self.data, src.len() - first);
+            }
         }
     }
 
@@ -96,6 +98,24 @@ impl<'a> Ring<'a> {
             } else {
                 std::ptr::copy_nonoverlapping(enc.as_ptr().add(8), dst, 56);
             }
+        }
+    }
+
+    /// Writes the compact header of a plain eager message at line `pos` (which never
+    /// wraps): the words of [`crate::transport::wire::compact_eager_words`] and the length;
+    /// the stamp is left to [`Ring::publish`].
+    #[inline]
+    pub fn write_head_words(&self, pos: u64, w1: u64, w2: u64, len: u32) {
+        let off = (pos as usize) & (self.cap - 1);
+        debug_assert_eq!(off % LINE, 0);
+        // SAFETY: `off` is a line boundary inside the data area (a multiple of lines), so
+        // bytes `off..off + 32` are inside the mapping and 8-byte aligned; the producer owns
+        // them until it publishes (it checked the free space).
+        unsafe {
+            let p = self.data.add(off);
+            std::ptr::write(p.add(8) as *mut u64, w1.to_le());
+            std::ptr::write(p.add(16) as *mut u64, w2.to_le());
+            std::ptr::write(p.add(24) as *mut u64, (len as u64).to_le());
         }
     }
 
