@@ -149,6 +149,11 @@ impl ShmTransport {
         Ok(())
     }
 
+    /// True when some peer is reached through TCP.
+    pub fn uses_tcp(&self) -> bool {
+        self.remote.iter().any(|&r| r)
+    }
+
     /// False for a peer whose memory `process_vm_readv` cannot reach (another host, or TCP
     /// forced): large messages to and from it are streamed.
     pub fn can_cma(&self, peer: u32) -> bool {
@@ -215,7 +220,7 @@ impl ShmTransport {
                 let (Some(b), Some(addr)) = (self.tcp.as_ref(), self.peer_tcp[d]) else {
                     return Err(io::Error::other(format!("rank {dest} has no TCP address")));
                 };
-                let outbox = Arc::new(Segment::private(1, self.own.ring_cap())?);
+                let outbox = Arc::new(Segment::private(1, self.own.ring_cap().max(crate::transport::tcp::OUTBOX_MIN_BYTES))?);
                 let out = b.connect(dest, addr, outbox.clone())?;
                 self.peers[d] = Some(Peer { seg: outbox, tx: TxState::default(), out: Some(out) });
             } else {
