@@ -252,7 +252,8 @@ fn start_tcp(shm: &mut ShmTransport, info: &JobInfo, transport: crate::transport
     // a rank respawned on another host can reach this one.
     let keep = chosen.is_some() && key.is_some();
     let forced = transport == crate::transport::tcp::Mode::Tcp;
-    shm.listen(info.rank, info.incarnation, host, forced, bind, key, keep)
+    let setup = crate::transport::shm::TcpSetup { me: info.rank, incarnation: info.incarnation, host, force_tcp: forced, bind, key, keep };
+    shm.listen(setup)
         .map_err(|e| MpiError::other(format!("cannot start the TCP transport: {e}")))
 }
 

@@ -342,8 +342,10 @@ fn writer(shared: Arc<Shared>, dest: u32, addr: SocketAddr, outbox: Arc<Segment>
         *ctl.stream.lock() = Some(s.try_clone()?);
         pump(s, &outbox, &ctl)
     });
+    // After the goodbye (MPI_Finalize) a peer that has already exited is no failure.
     if let Err(e) = res
         && !ctl.stop.load(Ordering::Acquire)
+        && !ctl.bye.load(Ordering::Acquire)
     {
         ctl.broken.store(true, Ordering::Release);
         if !matches!(e.kind(), io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset) {
