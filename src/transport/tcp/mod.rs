@@ -518,10 +518,9 @@ fn admit(shared: &Shared, s: &mut TcpStream) -> Result<(u32, Arc<AtomicBool>), S
     slots[rank as usize].active = Some(Active { stop: stop.clone(), stream, running: true });
     drop(slots);
     let admitted = s.write_all(&[1]).and_then(|_| s.set_read_timeout(None)).and_then(|_| s.set_nodelay(true));
-    if let Err(e) = admitted {
-        // Admitted but gone: the reader below sees the end at once and reports it.
+    if admitted.is_err() {
+        // Admitted but gone: the reader sees the end at once and reports the peer.
         let _ = s.shutdown(Shutdown::Both);
-        let _ = e;
     }
     Ok((rank, stop))
 }
