@@ -258,7 +258,27 @@ impl ShmTransport {
         let ring_index = match &peer.out {
             None => me as usize,
             Some(o) if o.broken() => return Err(io::Error::other(format!("the connection to rank {dest} is lost"))),
-            Some(_) => 0,
+            Some(o) => {
+                let (ctl, data) = peer.seg.ring(0);
+                let outbox = Ring { ctl, data, cap: peer.seg.ring_cap() };
+                let drained = outbox.ctl.tail.load(std::sync::atomic::Ordering::Acquire) == peer.tx.head;
+                let sent = o.try_direct(drained, frame_len, |buf| {
+                    buf[8..hlen].copy_from_slice(&hdr.encode()[8..hlen]);
+                    let mut at = hlen;
+                    match payload {
+                        Payload::None => {}
+                        Payload::Bytes(b) => buf[at..at + len].copy_from_slice(&b[..len]),
+                        Payload::User(ub, offset) => ub.read(offset, len, &mut |s| {
+                            buf[at..at + s.len()].copy_from_slice(s);
+                            at += s.len();
+                        }),
+                    }
+                });
+                if sent {
+                    return Ok(true);
+                }
+                0
+            }
         };
         let (ctl, data) = peer.seg.ring(ring_index);
         let ring = Ring { ctl, data, cap: peer.seg.ring_cap() };

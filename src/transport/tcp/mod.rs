@@ -74,6 +74,8 @@ const ADMIT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Smallest outbox: a sender can run this far ahead of its writer thread (frames are still
 /// bounded by the receiver's ring, a quarter of it each).
 pub const OUTBOX_MIN_BYTES: usize = 1 << 20;
+/// Largest frame the MPI thread may write to a socket itself (see [`Outbound::try_direct`]).
+pub const DIRECT_MAX: usize = 16 * 1024 + 64;
 /// Bytes of frames a writer sends in one go.
 const BATCH: u64 = 256 * 1024;
 /// Empty polls of the outbox before its writer sleeps on the outbox's doorbell.
@@ -261,11 +263,22 @@ impl Bridge {
 }
 
 #[derive(Default)]
+struct WriteState {
+    partial: Vec<u8>,
+    /// Where the MPI thread builds a frame it writes itself.
+    scratch: Vec<u8>,
+}
+
+#[derive(Default)]
 struct OutCtl {
     stop: AtomicBool,
     bye: AtomicBool,
     broken: AtomicBool,
     stream: Mutex<Option<TcpStream>>,
+    /// Held while bytes go onto the socket; holds the unsent end of a frame the MPI thread
+    /// wrote in part, which the writer sends before anything else.
+    wlock: Mutex<WriteState>,
+    has_partial: AtomicBool,
     done: Mutex<bool>,
     done_cv: Condvar,
 }
@@ -280,6 +293,40 @@ impl Outbound {
     /// The connection failed: frames written now would never arrive.
     pub fn broken(&self) -> bool {
         self.ctl.broken.load(Ordering::Acquire)
+    }
+
+    /// The short-cut for a small frame when the outbox is empty (`drained`): the MPI thread
+    /// writes it to the socket itself, without waking the writer, if the socket takes it at
+    /// once. `fill` writes the frame into the buffer it is given (`frame_len` bytes, in the
+    /// ring's layout). Returns false when the frame must go through the outbox instead.
+    pub fn try_direct(&self, drained: bool, frame_len: usize, fill: impl FnOnce(&mut [u8])) -> bool {
+        if !drained || frame_len > DIRECT_MAX || self.ctl.bye.load(Ordering::Relaxed) {
+            return false;
+        }
+        let Some(mut w) = self.ctl.wlock.try_lock() else { return false };
+        if !w.partial.is_empty() {
+            return false;
+        }
+        let Some(stream) = self.ctl.stream.try_lock() else { return false };
+        let Some(s) = stream.as_ref() else { return false };
+        let WriteState { partial, scratch } = &mut *w;
+        scratch.clear();
+        scratch.resize(frame_len, 0);
+        let frame = &mut scratch[..];
+        fill(frame);
+        let flags = MsgFlags::MSG_NOSIGNAL | MsgFlags::MSG_DONTWAIT;
+        match sendmsg::<()>(s.as_raw_fd(), &[IoSlice::new(frame)], &[], flags, None) {
+            Ok(n) if n == frame_len => true,
+            Ok(n) => {
+                // The socket took part of it: the writer sends the rest, before the outbox.
+                partial.extend_from_slice(&frame[n..]);
+                self.ctl.has_partial.store(true, Ordering::Release);
+                doorbell::ring_always(self.outbox.doorbell());
+                true
+            }
+            // Full, or failing: the outbox path queues it, and the writer reports an error.
+            Err(_) => false,
+        }
     }
 
     /// Asks the writer to send what is in the outbox, then a goodbye, and close.
@@ -395,6 +442,12 @@ fn pump(mut s: TcpStream, outbox: &Segment, ctl: &OutCtl) -> io::Result<()> {
     let ring = Ring { ctl: rc, data, cap: outbox.ring_cap() };
     let mut tail = 0u64;
     loop {
+        if ctl.has_partial.load(Ordering::Acquire) {
+            let mut w = ctl.wlock.lock();
+            s.write_all(&w.partial)?;
+            w.partial.clear();
+            ctl.has_partial.store(false, Ordering::Release);
+        }
         if !ring.ready(tail) {
             if ctl.stop.load(Ordering::Acquire) {
                 return Ok(());
@@ -413,7 +466,10 @@ fn pump(mut s: TcpStream, outbox: &Segment, ctl: &OutCtl) -> io::Result<()> {
             }
             if !ring.ready(tail) {
                 doorbell::sleep(outbox.doorbell(), outbox.sleeping(), Duration::from_millis(100), || {
-                    ring.ready(tail) || ctl.stop.load(Ordering::Acquire) || ctl.bye.load(Ordering::Acquire)
+                    ring.ready(tail)
+                        || ctl.stop.load(Ordering::Acquire)
+                        || ctl.bye.load(Ordering::Acquire)
+                        || ctl.has_partial.load(Ordering::Acquire)
                 });
             }
             continue;
@@ -423,8 +479,17 @@ fn pump(mut s: TcpStream, outbox: &Segment, ctl: &OutCtl) -> io::Result<()> {
             end += frame_len_at(&ring, end);
         }
         let (a, b) = ring.slices(tail, (end - tail) as usize);
+        let mut w = ctl.wlock.lock();
+        if !w.partial.is_empty() {
+            s.write_all(&w.partial)?;
+            w.partial.clear();
+            ctl.has_partial.store(false, Ordering::Release);
+        }
         write_all2(&mut s, a, b)?;
+        // Released under the lock: an empty outbox tells the MPI thread that everything
+        // before its next frame is on the socket.
         ring.release(tail, end - tail);
+        drop(w);
         tail = end;
     }
 }
