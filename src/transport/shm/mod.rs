@@ -78,6 +78,20 @@ struct Peer {
     out: Option<Outbound>,
 }
 
+/// Who this rank is on the network, for [`ShmTransport::listen`].
+pub struct TcpSetup {
+    pub me: u32,
+    pub incarnation: u32,
+    /// Host index: peers with another one are reached through TCP.
+    pub host: u32,
+    /// `FTMPI_TRANSPORT=tcp`: every other rank through TCP.
+    pub force_tcp: bool,
+    pub bind: IpAddr,
+    pub key: Option<JobKey>,
+    /// Serve from the start (a job across hosts).
+    pub keep: bool,
+}
+
 /// The shared-memory endpoints of one rank.
 pub struct ShmTransport {
     own: Arc<Segment>,
@@ -135,16 +149,16 @@ impl ShmTransport {
         })
     }
 
-    /// Makes this rank reachable over TCP: binds a listener on `bind` (any port), whose
+    /// Makes this rank reachable over TCP: binds a listener on `t.bind` (any port), whose
     /// address goes into the endpoint blob. Connections are accepted only once some peer
-    /// needs them (see `set_peers`), or at once when `keep` (the launcher chose an address).
-    pub fn listen(&mut self, me: u32, incarnation: u32, host: u32, force_tcp: bool, bind: IpAddr, key: Option<JobKey>, keep: bool) -> io::Result<()> {
-        self.me = me;
-        self.incarnation = incarnation;
-        self.host = host;
-        self.force_tcp = force_tcp;
-        let mut b = Bridge::new(me, incarnation, self.own.clone(), bind, key);
-        if keep || force_tcp {
+    /// needs them (see `set_peers`), or at once when `t.keep` (the launcher chose an address).
+    pub fn listen(&mut self, t: TcpSetup) -> io::Result<()> {
+        self.me = t.me;
+        self.incarnation = t.incarnation;
+        self.host = t.host;
+        self.force_tcp = t.force_tcp;
+        let mut b = Bridge::new(t.me, t.incarnation, self.own.clone(), t.bind, t.key);
+        if t.keep || t.force_tcp {
             b.serve()?;
         }
         self.tcp = Some(b);
@@ -175,6 +189,11 @@ impl ShmTransport {
         self.remote[r] = remote;
         self.peer_tcp[r] = e.tcp;
         Ok(())
+    }
+
+    /// True when some peer is reached through TCP.
+    pub fn uses_tcp(&self) -> bool {
+        self.remote.iter().any(|&r| r)
     }
 
     /// False for a peer whose memory `process_vm_readv` cannot reach (another host, or TCP
@@ -257,7 +276,7 @@ impl ShmTransport {
             let (Some(b), Some(addr)) = (self.tcp.as_ref(), self.peer_tcp[d]) else {
                 return Err(io::Error::other(format!("rank {dest} has no TCP address")));
             };
-            let outbox = Arc::new(Segment::private(1, self.own.ring_cap())?);
+            let outbox = Arc::new(Segment::private(1, self.own.ring_cap().max(crate::transport::tcp::OUTBOX_MIN_BYTES))?);
             let out = b.connect(dest, addr, outbox.clone())?;
             self.peers[d] = Some(Peer { seg: outbox, tx: TxState::default(), out: Some(out) });
         } else {
@@ -292,7 +311,27 @@ impl ShmTransport {
         let ring_index = match &peer.out {
             None => me as usize,
             Some(o) if o.broken() => return Err(io::Error::other(format!("the connection to rank {dest} is lost"))),
-            Some(_) => 0,
+            Some(o) => {
+                let (ctl, data) = peer.seg.ring(0);
+                let outbox = Ring { ctl, data, cap: peer.seg.ring_cap() };
+                let drained = outbox.ctl.tail.load(std::sync::atomic::Ordering::Acquire) == peer.tx.head;
+                let sent = o.try_direct(drained, frame_len, |buf| {
+                    buf[8..hlen].copy_from_slice(&hdr.encode()[8..hlen]);
+                    let mut at = hlen;
+                    match payload {
+                        Payload::None => {}
+                        Payload::Bytes(b) => buf[at..at + len].copy_from_slice(&b[..len]),
+                        Payload::User(ub, offset) => ub.read(offset, len, &mut |s| {
+                            buf[at..at + s.len()].copy_from_slice(s);
+                            at += s.len();
+                        }),
+                    }
+                });
+                if sent {
+                    return Ok(true);
+                }
+                0
+            }
         };
         let (ctl, data) = peer.seg.ring(ring_index);
         let ring = Ring { ctl, data, cap: peer.seg.ring_cap() };
@@ -323,6 +362,11 @@ impl ShmTransport {
     pub fn try_send_eager(&mut self, me: u32, dest: u32, context: u32, tag: i32, bytes: &[u8]) -> io::Result<bool> {
         let len = bytes.len();
         debug_assert!(len <= self.max_payload());
+        if self.remote[dest as usize] {
+            // The outbox of a TCP peer has its own rules (one ring, direct writes).
+            let h = Header { src: me, context, tag, len: len as u64, msg_len: len as u64, ..Header::new(crate::transport::wire::Kind::Eager) };
+            return self.try_send(me, dest, &h, Payload::Bytes(bytes));
+        }
         let frame_len = padded(COMPACT_HEADER_LEN + len);
         let peer = self.peer(dest)?;
         let (ctl, data) = peer.seg.ring(me as usize);
@@ -685,6 +729,66 @@ mod tests {
         assert!(a.try_send(0, 1, &eager(0, 2, 4), Payload::Bytes(b"abcd")).unwrap());
         assert!(b.poll_frame().is_none());
         assert!(!b.has_input());
+    }
+
+    /// Two ranks of one process joined by the TCP bridge (`FTMPI_TRANSPORT=tcp`).
+    fn tcp_pair(tag: &str) -> (ShmTransport, ShmTransport) {
+        let job = format!("ftmpi-unit-{tag}-{}", std::process::id());
+        let key = JobKey::from_hex(&"5a".repeat(32)).unwrap();
+        let mut a = ShmTransport::create(format!("{job}-0"), 2, 16 * 1024).unwrap();
+        let mut b = ShmTransport::create(format!("{job}-1"), 2, 16 * 1024).unwrap();
+        for (t, me) in [(&mut a, 0), (&mut b, 1)] {
+            let setup = TcpSetup { me, incarnation: 0, host: 0, force_tcp: true, bind: "127.0.0.1".parse().unwrap(), key: Some(key.clone()), keep: false };
+            t.listen(setup).unwrap();
+        }
+        let table = vec![(std::process::id(), a.endpoint()), (std::process::id(), b.endpoint())];
+        a.set_peers(&table).unwrap();
+        b.set_peers(&table).unwrap();
+        a.unlink_own();
+        b.unlink_own();
+        (a, b)
+    }
+
+    /// Sends `n` frames of `len` bytes from `x` (rank `from`) to `y`, reading as they come.
+    fn stream(x: &mut ShmTransport, y: &mut ShmTransport, from: u32, n: i32, len: usize) {
+        let to = 1 - from;
+        let payload: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+        let (mut sent, mut got) = (0, 0);
+        while got < n {
+            while sent < n && x.try_send(from, to, &eager(from, sent, len), Payload::Bytes(&payload)).unwrap() {
+                sent += 1;
+            }
+            match y.poll_frame() {
+                Some(f) => {
+                    let f = f.expect("valid");
+                    assert_eq!((f.src, f.header.tag), (from, got));
+                    let (p, q) = y.payload(&f);
+                    assert_eq!([p, q].concat(), payload);
+                    y.consume(&f);
+                    got += 1;
+                }
+                None => std::thread::yield_now(),
+            }
+        }
+    }
+
+    #[test]
+    fn forced_tcp_carries_frames_both_ways_and_a_dropped_peer_is_lost() {
+        let (mut a, mut b) = tcp_pair("tcp");
+        assert!(!a.can_cma(1) && a.can_cma(0) && a.uses_tcp());
+        stream(&mut a, &mut b, 0, 200, 3000);
+        stream(&mut b, &mut a, 1, 200, 1000);
+        stream(&mut a, &mut b, 0, 50, 4096);
+        assert!(!a.tcp_news() && !b.tcp_news());
+        // Rank 1 vanishes without a goodbye: rank 0 hears of it.
+        drop(b);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !a.tcp_news() && Instant::now() < deadline {
+            std::thread::yield_now();
+        }
+        assert_eq!(a.take_lost(), vec![1]);
+        a.forget_peer(1);
+        assert!(!a.has_input());
     }
 
     #[test]
