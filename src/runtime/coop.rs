@@ -133,7 +133,10 @@ impl Runtime {
     pub(super) fn pump_coops(&mut self) -> Result<bool> {
         let mut did = false;
         let mut i = 0;
-        while i < self.assists.len() {
+        // A rank that is receiving large messages itself copies those first: when both ends
+        // send to each other (an exchange, a ring step), each core already has a copy of its
+        // own to do, and helping the other only makes the two fight over the same lines.
+        while self.coops.is_empty() && i < self.assists.len() {
             let (keep, worked) = self.assist_step(i);
             did |= worked;
             if keep {
