@@ -28,6 +28,8 @@ pub const COOP_MIN: usize = 64 * 1024;
 #[derive(Debug)]
 pub(super) struct Coop {
     rid: u32,
+    /// The request's wire id: a request index is reused once freed, its wire id is not.
+    wire: u64,
     src: u32,
     slot: usize,
     generation: u64,
@@ -48,6 +50,7 @@ pub(super) struct Coop {
 #[derive(Debug)]
 pub(super) struct Assist {
     rid: u32,
+    wire: u64,
     dest: u32,
     slot: usize,
     generation: u64,
@@ -91,6 +94,7 @@ impl Runtime {
         self.send_frame(env.src, invite, None, OnSent::Nothing)?;
         self.coops.push(Coop {
             rid,
+            wire,
             src: env.src,
             slot,
             generation,
@@ -118,8 +122,10 @@ impl Runtime {
             return;
         }
         let total = h.msg_len as usize;
+        let wire = self.reqs.wire_id(rid);
         self.assists.push(Assist {
             rid,
+            wire,
             dest: src,
             slot: (h.offset & 0xffff) as usize,
             generation: h.offset >> 16,
@@ -163,7 +169,7 @@ impl Runtime {
     fn assist_step(&mut self, i: usize) -> (bool, bool) {
         let a = &self.assists[i];
         let (rid, dest, slot, generation, total, chunk, raddr) = (a.rid, a.dest, a.slot, a.generation, a.total, a.chunk, a.raddr);
-        let waiting = matches!(self.reqs.get(rid), Some(Request { body: Body::Send(s), done: false, .. }) if s.stage == SendStage::AwaitPull && s.dest == dest);
+        let waiting = self.reqs.from_wire(a.wire) == Some(rid) && matches!(self.reqs.get(rid), Some(Request { body: Body::Send(s), done: false, .. }) if s.stage == SendStage::AwaitPull && s.dest == dest);
         if !waiting || self.ft.world.is_dead(dest) {
             return (false, false);
         }
@@ -196,7 +202,7 @@ impl Runtime {
             let c = &self.coops[i];
             (c.rid, c.src, c.slot, c.generation, c.total, c.chunk)
         };
-        let live = matches!(self.reqs.get(rid), Some(Request { body: Body::Recv(r), done: false, .. }) if r.stage == RecvStage::Coop);
+        let live = self.reqs.from_wire(self.coops[i].wire) == Some(rid) && matches!(self.reqs.get(rid), Some(Request { body: Body::Recv(r), done: false, .. }) if r.stage == RecvStage::Coop);
         let dead = self.ft.world.is_dead(src);
         if dead {
             // No one writes through the slot any more.
