@@ -92,6 +92,28 @@ fn parse_args() -> Result<(SocketAddr, u32), String> {
     }
 }
 
+/// Connects to mpirun, trying again for up to [`CONNECT_TIMEOUT`] while the network says it
+/// cannot reach it yet: a neighbour entry that failed moments ago (a link that just came
+/// back, a host that just booted) answers "no route to host" at once until it is resolved
+/// afresh, and giving up then would fail the whole host for a hiccup.
+fn connect_back(addr: std::net::SocketAddr) -> Result<TcpStream, String> {
+    let deadline = std::time::Instant::now() + CONNECT_TIMEOUT;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match TcpStream::connect_timeout(&addr, left.max(std::time::Duration::from_millis(100))) {
+            Ok(s) => return Ok(s),
+            Err(e)
+                if matches!(e.raw_os_error(), Some(libc::EHOSTUNREACH) | Some(libc::ENETUNREACH))
+                    && std::time::Instant::now() < deadline =>
+            {
+                // Back off briefly: the kernel resolves the neighbour again on the next try.
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(e) => return Err(format!("cannot connect to mpirun at {addr}: {e}")),
+        }
+    }
+}
+
 fn run() -> Result<ExitCode, String> {
     let (addr, host) = parse_args()?;
     let mut line = String::new();
@@ -102,8 +124,7 @@ fn run() -> Result<ExitCode, String> {
     let key = crate::auth::JobKey::from_hex(&line)
         .ok_or("stdin does not start with a job key (64 hex digits)")?;
 
-    let mut stream = TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT)
-        .map_err(|e| format!("cannot connect to mpirun at {addr}: {e}"))?;
+    let mut stream = connect_back(addr)?;
     let _ = stream.set_nodelay(true);
     stream
         .set_read_timeout(Some(CONNECT_TIMEOUT))
