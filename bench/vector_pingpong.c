@@ -30,6 +30,19 @@
 #define TAG_PING 1
 #define TAG_PONG 2
 
+/* The median of five timings (sorts them in place). */
+static double median5(double runs[5])
+{
+    for (int i = 0; i < 5; i++)
+        for (int j = i + 1; j < 5; j++)
+            if (runs[j] < runs[i]) {
+                double t = runs[i];
+                runs[i] = runs[j];
+                runs[j] = t;
+            }
+    return runs[2];
+}
+
 /* Round trips of `count` items of `type` from `sbuf` and into `rbuf`; returns the one-way
  * time in microseconds (the median of 5 runs, so one hiccup does not decide). */
 static double pingpong(int rank, void *sbuf, void *rbuf, int count, MPI_Datatype type, long iters)
@@ -49,14 +62,7 @@ static double pingpong(int rank, void *sbuf, void *rbuf, int count, MPI_Datatype
         }
         runs[r] = (MPI_Wtime() - t0) * 1e6 / (2.0 * (double)iters);
     }
-    for (int i = 0; i < 5; i++)
-        for (int j = i + 1; j < 5; j++)
-            if (runs[j] < runs[i]) {
-                double t = runs[i];
-                runs[i] = runs[j];
-                runs[j] = t;
-            }
-    return runs[2];
+    return median5(runs);
 }
 
 /* Microseconds per pass of a plain loop between column(s) of `mat` and `line`: gather
@@ -79,14 +85,7 @@ static double strided_loop(double *mat, double *line, long n, long k, long iters
         }
         runs[r] = (MPI_Wtime() - t0) * 1e6 / (double)iters;
     }
-    for (int i = 0; i < 5; i++)
-        for (int j = i + 1; j < 5; j++)
-            if (runs[j] < runs[i]) {
-                double t = runs[i];
-                runs[i] = runs[j];
-                runs[j] = t;
-            }
-    return runs[2];
+    return median5(runs);
 }
 
 int main(int argc, char **argv)

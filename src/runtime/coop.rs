@@ -247,13 +247,8 @@ impl Runtime {
         let (done, failed) = coop::progress(self.shm.own_coop(slot), generation);
         if failed {
             // The sender stopped after a failed write: copy the whole message ourselves.
-            if let Err(e) = self.coop_read(i, 0, total) {
-                self.coops[i].error = Some(format!("reading {total} bytes from rank {src} failed: {e}"));
-                let detail = self.coops[i].error.take();
-                self.finish_coop(i, detail)?;
-                return Ok((false, true));
-            }
-            self.finish_coop(i, None)?;
+            let error = self.coop_read(i, 0, total).err().map(|e| format!("reading {total} bytes from rank {src} failed: {e}"));
+            self.finish_coop(i, error)?;
             return Ok((false, true));
         }
         if self.coops[i].mine + done >= total {
