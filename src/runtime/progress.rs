@@ -76,6 +76,10 @@ impl Runtime {
     /// What a waiting loop does after a round in which nothing happened: spin briefly,
     /// then yield, then sleep on the doorbell.
     pub(super) fn idle_round(&mut self, idle: &mut u32) {
+        if self.shm.poll_sockets() {
+            *idle = 0;
+            return;
+        }
         *idle = idle.saturating_add(1);
         if *idle < self.config.spin {
             std::hint::spin_loop();

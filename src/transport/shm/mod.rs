@@ -202,6 +202,12 @@ impl ShmTransport {
         !self.remote.get(peer as usize).copied().unwrap_or(true)
     }
 
+    /// Reads what TCP peers sent into their rings on this thread (a waiting rank): true when
+    /// frames arrived.
+    pub fn poll_sockets(&mut self) -> bool {
+        self.tcp.as_mut().is_some_and(|b| b.poll_inbound())
+    }
+
     /// True when a TCP connection broke since the last `take_lost`.
     pub fn tcp_news(&self) -> bool {
         self.tcp.as_ref().is_some_and(|b| b.has_news())

@@ -4,10 +4,12 @@
 //!
 //! # The ring bridge
 //! Every rank's segment already holds one inbound SPSC ring per sender and one doorbell. For
-//! a sender on another host, the producer of that ring is a *reader thread* of the receiving
-//! rank: it reads frames from the sender's connection, validates each header with
-//! [`Header::decode`] (the bytes are untrusted), writes the frame into the ring, publishes it
-//! and rings the doorbell, exactly as a sender on the same host would. On the sending side
+//! a sender on another host, the producer of that ring is the receiving rank's end of the
+//! sender's connection ([`inbound`]): it reads frames from the non-blocking socket, validates
+//! each header with [`crate::transport::wire::Header::decode`] (the bytes are untrusted),
+//! writes the frame into the ring and publishes it, exactly as a sender on the same host would.
+//! A *reader thread* does this while the rank is busy or asleep (and rings the doorbell); a
+//! rank waiting for a message reads its sockets itself. On the sending side
 //! the MPI thread writes frames into an *outbox*: a ring with the same layout in private
 //! memory ([`Segment::private`]), drained onto the socket by a *writer thread*. The wire
 //! format is the ring's own: frames padded to 64-byte lines, so the writer sends whatever run
@@ -51,22 +53,24 @@
 #![forbid(unsafe_code)]
 
 pub mod endpoint;
+mod inbound;
 
-use std::io::{self, BufReader, IoSlice, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use nix::sys::socket::{MsgFlags, sendmsg};
 use parking_lot::{Condvar, Mutex};
 
+use self::inbound::Inbound;
 use crate::auth::{self, JobKey};
 use crate::transport::shm::doorbell;
-use crate::transport::shm::ring::{Ring, TxState, padded};
+use crate::transport::shm::ring::{Ring, padded};
 use crate::transport::shm::segment::Segment;
-use crate::transport::wire::{COMPACT_HEADER_LEN, FLAG_SYNC, HEADER_LEN, Header, Kind};
+use crate::transport::wire::{COMPACT_HEADER_LEN, FLAG_SYNC, HEADER_LEN, Kind};
 
 /// After authentication the connecting side sends this, its world rank, incarnation and
 /// ring size (24 bytes); the listener answers one byte, 1, when it admits the connection.
@@ -137,6 +141,10 @@ struct Shared {
     cv: Condvar,
     lost: Mutex<Vec<u32>>,
     news: AtomicBool,
+    /// The admitted connections, for the MPI thread to read while it waits; `inbound_gen`
+    /// changes with the list.
+    inbound: Mutex<Vec<Arc<Inbound>>>,
+    inbound_gen: AtomicU64,
 }
 
 impl Shared {
@@ -149,6 +157,11 @@ impl Shared {
     fn max_payload(&self) -> u64 {
         (self.own.ring_cap() / 4) as u64
     }
+
+    fn set_inbound(&self, edit: impl FnOnce(&mut Vec<Arc<Inbound>>)) {
+        edit(&mut self.inbound.lock());
+        self.inbound_gen.fetch_add(1, Ordering::AcqRel);
+    }
 }
 
 /// This rank's TCP side: the listener, the admitted connections, and lost peers.
@@ -158,6 +171,9 @@ pub struct Bridge {
     addr: Option<SocketAddr>,
     bind_error: Option<String>,
     serving: bool,
+    /// The MPI thread's copy of `Shared::inbound`, and the generation it was taken at.
+    polled: Vec<Arc<Inbound>>,
+    polled_gen: u64,
 }
 
 impl Bridge {
@@ -180,8 +196,10 @@ impl Bridge {
             cv: Condvar::new(),
             lost: Mutex::new(Vec::new()),
             news: AtomicBool::new(false),
+            inbound: Mutex::new(Vec::new()),
+            inbound_gen: AtomicU64::new(0),
         });
-        Bridge { shared, listener, addr, bind_error, serving: false }
+        Bridge { shared, listener, addr, bind_error, serving: false, polled: Vec::new(), polled_gen: 0 }
     }
 
     /// The listener's address, published in the endpoint blob.
@@ -254,6 +272,25 @@ impl Bridge {
         let (shared, ob, c) = (self.shared.clone(), outbox.clone(), ctl.clone());
         std::thread::Builder::new().name(format!("ftmpi-tcp-to-{dest}")).spawn(move || writer(shared, dest, addr, ob, c))?;
         Ok(Outbound { ctl, outbox })
+    }
+
+    /// Reads the sockets of the admitted connections into their rings, without blocking
+    /// (see [`inbound`]): a waiting rank calls this between its looks at the rings, so a
+    /// message does not wait for a reader thread to wake. True when frames arrived.
+    pub fn poll_inbound(&mut self) -> bool {
+        let generation = self.shared.inbound_gen.load(Ordering::Acquire);
+        if generation != self.polled_gen {
+            self.polled = self.shared.inbound.lock().clone();
+            self.polled_gen = generation;
+        }
+        let max_payload = self.shared.max_payload();
+        let mut any = false;
+        for inb in &self.polled {
+            if let Some(p) = inb.try_pump(&self.shared.own, max_payload) {
+                any |= p.frames > 0;
+            }
+        }
+        any
     }
 
     /// True when a connection was lost since the last [`Bridge::take_lost`].
@@ -532,7 +569,17 @@ fn serve_conn(shared: Arc<Shared>, mut s: TcpStream) {
             return;
         }
     };
-    let res = read_frames(&shared, &s, rank, &stop);
+    let res = match s.try_clone().and_then(|c| Inbound::new(rank, c, stop.clone())) {
+        Ok(inb) => {
+            let inb = Arc::new(inb);
+            shared.set_inbound(|v| v.push(inb.clone()));
+            let own = &shared.own;
+            let res = inb.run(own, shared.max_payload(), || doorbell::ring(own.doorbell(), own.sleeping()));
+            shared.set_inbound(|v| v.retain(|x| !Arc::ptr_eq(x, &inb)));
+            res
+        }
+        Err(e) => Err(Ended::from(e)),
+    };
     let _ = s.shutdown(Shutdown::Both);
     if !stop.load(Ordering::Acquire) {
         match res {
@@ -613,56 +660,11 @@ impl From<io::Error> for Ended {
     }
 }
 
-/// Moves frames from the connection of `rank` into its ring in this rank's segment.
-fn read_frames(shared: &Shared, s: &TcpStream, rank: u32, stop: &AtomicBool) -> Result<(), Ended> {
-    let own = &shared.own;
-    let (rc, data) = own.ring(rank as usize);
-    let ring = Ring { ctl: rc, data, cap: own.ring_cap() };
-    // The ring is empty and at position 0: fresh, or reset when the last sender was forgotten.
-    let mut tx = TxState::default();
-    let mut rd = BufReader::with_capacity(64 * 1024, s);
-    let mut hdr = [0u8; HEADER_LEN];
-    let max_payload = shared.max_payload();
-    loop {
-        rd.read_exact(&mut hdr[..COMPACT_HEADER_LEN])?;
-        if &hdr[..8] == BYE && hdr[8] == 0 {
-            return Ok(());
-        }
-        let hlen = if hdr[9] == Kind::Eager as u8 && hdr[10] & FLAG_SYNC == 0 { COMPACT_HEADER_LEN } else { HEADER_LEN };
-        if hlen == HEADER_LEN {
-            rd.read_exact(&mut hdr[COMPACT_HEADER_LEN..])?;
-        } else {
-            hdr[COMPACT_HEADER_LEN..].fill(0);
-        }
-        let h = Header::decode(&hdr, rank, max_payload).map_err(|e| Ended::Malformed(format!("malformed frame: {e}")))?;
-        let flen = padded(hlen + h.len as usize);
-        let mut backoff = Duration::from_micros(1);
-        let mut waits = 0u32;
-        while ring.free(&mut tx, flen) < flen {
-            if stop.load(Ordering::Acquire) {
-                return Ok(());
-            }
-            // A streaming receiver empties the ring within microseconds: yield to it first
-            // (a sleep costs tens of microseconds of timer slack), then back off.
-            if waits < READER_YIELDS {
-                std::thread::yield_now();
-            } else {
-                std::thread::sleep(backoff);
-                backoff = (backoff * 2).min(Duration::from_millis(1));
-            }
-            waits += 1;
-        }
-        ring.write_at(tx.head + 8, &hdr[8..hlen]);
-        ring.fill_at(tx.head + hlen as u64, flen - hlen, |buf| rd.read_exact(buf))?;
-        ring.publish(tx.head);
-        tx.head += flen as u64;
-        doorbell::ring(own.doorbell(), own.sleeping());
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::shm::ring::TxState;
+    use crate::transport::wire::Header;
     use crate::transport::wire::Kind;
 
     #[test]

@@ -1,0 +1,194 @@
+//! The receiving end of one connection: frames from a socket into the sender's ring.
+//!
+//! Two threads may move the bytes, one at a time under [`Inbound::state`]: the connection's
+//! reader thread, which sleeps in `poll(2)` until the socket has data, and the rank's MPI
+//! thread, which reads the socket itself while it waits for a message ([`Inbound::pump`]
+//! from [`super::Bridge::poll_inbound`]). The second saves a thread wake-up on every
+//! message: a sleeping reader takes several microseconds to run again after the packet
+//! arrives, as long as the whole trip across a local link, and on a busy host far longer.
+//! The socket is non-blocking, so neither ever waits inside `read`.
+//!
+//! Bytes are read into a buffer and each complete frame is checked ([`Header::decode`]: the
+//! bytes are untrusted) and copied into the ring; a frame that does not fit waits in the
+//! buffer, and the socket is not read again until it does, so a slow receiver holds back its
+//! sender through TCP's window. Only the reader thread reports how a connection ended: the
+//! MPI thread leaves the outcome in the state, and the socket, at its end, stays readable
+//! for the reader's `poll`.
+#![forbid(unsafe_code)]
+
+use std::io::{self, Read};
+use std::net::TcpStream;
+use std::os::fd::AsFd;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use parking_lot::Mutex;
+
+use super::{BYE, Ended};
+use crate::transport::shm::ring::{Ring, TxState, padded};
+use crate::transport::shm::segment::Segment;
+use crate::transport::wire::{COMPACT_HEADER_LEN, FLAG_SYNC, HEADER_LEN, Header, Kind};
+
+/// Bytes asked of the socket at a time (at least a whole frame: see [`InState::want`]).
+const READ_CHUNK: usize = 256 * 1024;
+
+/// What a pass of [`Inbound::pump`] did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pumped {
+    /// Frames published into the ring.
+    pub frames: usize,
+    /// A whole frame waits for room in the ring.
+    pub ring_full: bool,
+}
+
+pub struct InState {
+    stream: TcpStream,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    tx: TxState,
+    /// How the connection ended, found by whichever thread read the end.
+    ended: Option<Result<(), Ended>>,
+}
+
+pub struct Inbound {
+    pub rank: u32,
+    /// Set when the rank is forgotten: nothing more goes into its ring.
+    pub stop: Arc<AtomicBool>,
+    /// A second descriptor of the socket, for `poll` without the lock.
+    poll_stream: TcpStream,
+    state: Mutex<InState>,
+}
+
+impl Inbound {
+    /// `stream` is an admitted connection; it is made non-blocking here.
+    pub fn new(rank: u32, stream: TcpStream, stop: Arc<AtomicBool>) -> io::Result<Inbound> {
+        stream.set_nonblocking(true)?;
+        let poll_stream = stream.try_clone()?;
+        let state = InState { stream, buf: vec![0; READ_CHUNK], start: 0, end: 0, tx: TxState::default(), ended: None };
+        Ok(Inbound { rank, stop, poll_stream, state: Mutex::new(state) })
+    }
+
+    /// Moves what the socket has into the ring, without blocking. `None` when another thread
+    /// is at it, or the connection has ended (its reader reports that).
+    pub fn try_pump(&self, own: &Segment, max_payload: u64) -> Option<Pumped> {
+        let mut st = self.state.try_lock()?;
+        if st.ended.is_some() || self.stop.load(Ordering::Acquire) {
+            return None;
+        }
+        Some(self.pump(&mut st, own, max_payload))
+    }
+
+    /// The reader thread's loop: until the connection ends or the rank is forgotten.
+    pub fn run(&self, own: &Segment, max_payload: u64, on_frames: impl Fn()) -> Result<(), Ended> {
+        let mut backoff = 0u32;
+        loop {
+            if self.stop.load(Ordering::Acquire) {
+                return Ok(());
+            }
+            let p = {
+                let mut st = self.state.lock();
+                if let Some(end) = st.ended.take() {
+                    return end;
+                }
+                self.pump(&mut st, own, max_payload)
+            };
+            if p.frames > 0 {
+                on_frames();
+            }
+            if p.ring_full {
+                // The consumer does not ring anyone when it frees room: look again, first
+                // after a yield (a streaming receiver empties a ring in microseconds), then
+                // after growing sleeps.
+                if backoff < super::READER_YIELDS {
+                    std::thread::yield_now();
+                } else {
+                    let us = 1u64 << (backoff - super::READER_YIELDS).min(10);
+                    std::thread::sleep(std::time::Duration::from_micros(us));
+                }
+                backoff = backoff.saturating_add(1);
+                continue;
+            }
+            backoff = 0;
+            if p.frames == 0 {
+                // Readable, an error or the end: all wake it. The timeout is a safety net
+                // for the stop flag (forgetting also shuts the socket down).
+                let mut fds = [PollFd::new(self.poll_stream.as_fd(), PollFlags::POLLIN)];
+                match poll(&mut fds, PollTimeout::from(1000u16)) {
+                    Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+                    Err(e) => return Err(Ended::from(io::Error::from(e))),
+                }
+            }
+        }
+    }
+
+    fn pump(&self, st: &mut InState, own: &Segment, max_payload: u64) -> Pumped {
+        let mut out = Pumped::default();
+        match pump_frames(st, own, self.rank, max_payload, &mut out) {
+            Ok(()) => {}
+            Err(end) => st.ended = Some(end),
+        }
+        out
+    }
+}
+
+/// Publishes every whole frame in the buffer that fits in the ring, reading the socket
+/// whenever the buffer holds no whole frame. Returns at `WouldBlock` or a full ring;
+/// `Err(Ok(()))` is a clean goodbye.
+fn pump_frames(st: &mut InState, own: &Segment, rank: u32, max_payload: u64, out: &mut Pumped) -> Result<(), Result<(), Ended>> {
+    let (rc, data) = own.ring(rank as usize);
+    let ring = Ring { ctl: rc, data, cap: own.ring_cap() };
+    let mut hdr = [0u8; HEADER_LEN];
+    loop {
+        let avail = st.end - st.start;
+        let mut want = COMPACT_HEADER_LEN;
+        if avail >= COMPACT_HEADER_LEN {
+            let b = &st.buf[st.start..st.end];
+            if &b[..8] == BYE && b[8] == 0 {
+                return Err(Ok(()));
+            }
+            let hlen = if b[9] == Kind::Eager as u8 && b[10] & FLAG_SYNC == 0 { COMPACT_HEADER_LEN } else { HEADER_LEN };
+            want = hlen;
+            if avail >= hlen {
+                hdr[..hlen].copy_from_slice(&b[..hlen]);
+                hdr[hlen..].fill(0);
+                let h = Header::decode(&hdr, rank, max_payload).map_err(|e| Err(Ended::Malformed(format!("malformed frame: {e}"))))?;
+                let flen = padded(hlen + h.len as usize);
+                want = flen;
+                if avail >= flen {
+                    if ring.free(&mut st.tx, flen) < flen {
+                        out.ring_full = true;
+                        return Ok(());
+                    }
+                    let head = st.tx.head;
+                    ring.write_at(head + 8, &b[8..hlen]);
+                    ring.write_at(head + hlen as u64, &b[hlen..flen]);
+                    ring.publish(head);
+                    st.tx.head += flen as u64;
+                    st.start += flen;
+                    out.frames += 1;
+                    continue;
+                }
+            }
+        }
+        // Not a whole frame: make room for `want` bytes from `start`, then read.
+        if st.start > 0 && (st.start == st.end || st.buf.len() - st.start < want.max(READ_CHUNK / 2)) {
+            st.buf.copy_within(st.start..st.end, 0);
+            st.end -= st.start;
+            st.start = 0;
+        }
+        if st.buf.len() - st.start < want {
+            let len = st.start + want;
+            st.buf.resize(len, 0);
+        }
+        let InState { stream, buf, end, .. } = st;
+        match stream.read(&mut buf[*end..]) {
+            Ok(0) => return Err(Err(Ended::Lost)),
+            Ok(n) => *end += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return Err(Err(Ended::Lost)),
+        }
+    }
+}
