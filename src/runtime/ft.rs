@@ -45,6 +45,9 @@ pub struct Inbox {
     closed: AtomicBool,
 }
 
+/// Longest wait for the rest of a failed TCP peer's stream.
+const TCP_DRAIN: std::time::Duration = std::time::Duration::from_millis(50);
+
 impl Inbox {
     fn push(&self, m: Msg) {
         self.queue.lock().push_back(m);
@@ -217,8 +220,19 @@ impl Runtime {
         }
     }
 
-    /// Takes in everything `world` has already put into its ring for this rank.
+    /// Takes in everything `world` has already put into its ring for this rank, and over TCP
+    /// what is still in the socket: a killed process's last frames are on their way, and its
+    /// end of stream follows them (a lost host's never comes: [`TCP_DRAIN`] bounds the wait).
     fn deliver_sent_by(&mut self, world: u32) {
+        let deadline = std::time::Instant::now() + TCP_DRAIN;
+        loop {
+            while let Some(Ok(f)) = self.shm.poll_frame_from(world) {
+                let _ = self.handle_frame(f);
+            }
+            if !self.shm.drain_tcp_step(world, deadline) {
+                break;
+            }
+        }
         while let Some(Ok(f)) = self.shm.poll_frame_from(world) {
             let _ = self.handle_frame(f);
         }

@@ -208,6 +208,11 @@ impl ShmTransport {
         self.tcp.as_mut().is_some_and(|b| b.poll_inbound())
     }
 
+    /// See [`Bridge::drain_step`]: false when `src` is not a TCP peer.
+    pub fn drain_tcp_step(&mut self, src: u32, deadline: std::time::Instant) -> bool {
+        self.tcp.as_mut().is_some_and(|b| b.drain_step(src, deadline))
+    }
+
     /// True when a TCP connection broke since the last `take_lost`.
     pub fn tcp_news(&self) -> bool {
         self.tcp.as_ref().is_some_and(|b| b.has_news())
@@ -571,6 +576,9 @@ impl ShmTransport {
     /// As `sleep`, but also stays awake when `other_work` says so (checked after announcing
     /// the sleep, so a wake-up rung in between is not lost).
     pub fn sleep_unless(&self, timeout: Duration, other_work: impl FnOnce() -> bool) {
+        if let Some(b) = &self.tcp {
+            b.stop_polling();
+        }
         doorbell::sleep(self.own.doorbell(), self.own.sleeping(), timeout, || other_work() || self.has_input());
     }
 

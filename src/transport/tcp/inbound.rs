@@ -59,6 +59,8 @@ pub struct Inbound {
     /// A second descriptor of the socket, for `poll` without the lock.
     poll_stream: TcpStream,
     state: Mutex<InState>,
+    /// The connection has ended (its reader may not have reported it yet).
+    done: AtomicBool,
 }
 
 impl Inbound {
@@ -67,7 +69,7 @@ impl Inbound {
         stream.set_nonblocking(true)?;
         let poll_stream = stream.try_clone()?;
         let state = InState { stream, buf: vec![0; READ_CHUNK], start: 0, end: 0, tx: TxState::default(), ended: None };
-        Ok(Inbound { rank, stop, poll_stream, state: Mutex::new(state) })
+        Ok(Inbound { rank, stop, poll_stream, state: Mutex::new(state), done: AtomicBool::new(false) })
     }
 
     /// Moves what the socket has into the ring, without blocking. `None` when another thread
@@ -80,8 +82,19 @@ impl Inbound {
         Some(self.pump(&mut st, own, max_payload))
     }
 
+    /// True once the end of the stream (or an error) has been read.
+    pub fn finished(&self) -> bool {
+        self.done.load(Ordering::Acquire)
+    }
+
+    /// Waits at most `ms` milliseconds for the socket to have something to read.
+    pub fn wait_readable(&self, ms: u16) {
+        let mut fds = [PollFd::new(self.poll_stream.as_fd(), PollFlags::POLLIN)];
+        let _ = poll(&mut fds, PollTimeout::from(ms));
+    }
+
     /// The reader thread's loop: until the connection ends or the rank is forgotten.
-    pub fn run(&self, own: &Segment, max_payload: u64, on_frames: impl Fn()) -> Result<(), Ended> {
+    pub fn run(&self, own: &Segment, max_payload: u64, on_frames: impl Fn(), park: impl Fn()) -> Result<(), Ended> {
         let mut backoff = 0u32;
         loop {
             if self.stop.load(Ordering::Acquire) {
@@ -112,6 +125,7 @@ impl Inbound {
             }
             backoff = 0;
             if p.frames == 0 {
+                park();
                 // Readable, an error or the end: all wake it. The timeout is a safety net
                 // for the stop flag (forgetting also shuts the socket down).
                 let mut fds = [PollFd::new(self.poll_stream.as_fd(), PollFlags::POLLIN)];
@@ -127,7 +141,10 @@ impl Inbound {
         let mut out = Pumped::default();
         match pump_frames(st, own, self.rank, max_payload, &mut out) {
             Ok(()) => {}
-            Err(end) => st.ended = Some(end),
+            Err(end) => {
+                st.ended = Some(end);
+                self.done.store(true, Ordering::Release);
+            }
         }
         out
     }

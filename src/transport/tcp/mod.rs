@@ -53,7 +53,7 @@
 #![forbid(unsafe_code)]
 
 pub mod endpoint;
-mod inbound;
+pub mod inbound;
 
 use std::io::{self, IoSlice, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -90,6 +90,11 @@ pub const DIRECT_MAX: usize = 64 * 1024 + 64;
 const BATCH: u64 = 256 * 1024;
 /// Empty polls of the outbox before its writer sleeps on the outbox's doorbell.
 const WRITER_SPIN: u32 = 2000;
+/// How long a parked reader waits before it looks whether the MPI thread still reads.
+const PARK: Duration = Duration::from_micros(500);
+/// Most connections the MPI thread reads itself; with more, one look at all of them costs
+/// more than the wake-ups it saves, and the reader threads do it all.
+const MAX_POLLED: usize = 8;
 /// Yields of a reader waiting for room in a full ring before it sleeps between looks.
 const READER_YIELDS: u32 = 200;
 
@@ -145,6 +150,12 @@ struct Shared {
     /// changes with the list.
     inbound: Mutex<Vec<Arc<Inbound>>>,
     inbound_gen: AtomicU64,
+    /// The MPI thread reads the sockets while it waits: it sets `mpi_polling` and counts its
+    /// rounds in `mpi_polls`; readers then stay out of `poll(2)` (see [`Shared::park`]).
+    mpi_polling: AtomicBool,
+    mpi_polls: AtomicU64,
+    park_lock: Mutex<()>,
+    park_cv: Condvar,
 }
 
 impl Shared {
@@ -156,6 +167,27 @@ impl Shared {
 
     fn max_payload(&self) -> u64 {
         (self.own.ring_cap() / 4) as u64
+    }
+
+    /// Keeps a reader thread away from its socket while the MPI thread reads the sockets
+    /// itself: a reader asleep in `poll` would be woken by every packet only to find it
+    /// taken, and on a busy host that wake-up takes a core from the ranks. Returns once the
+    /// MPI thread has not looked for [`PARK`], or it is about to sleep (it wakes the readers
+    /// then, see [`Bridge::stop_polling`]).
+    fn park(&self) {
+        while self.mpi_polling.load(Ordering::Acquire) {
+            let seen = self.mpi_polls.load(Ordering::Acquire);
+            let mut g = self.park_lock.lock();
+            if !self.mpi_polling.load(Ordering::Acquire) {
+                return;
+            }
+            self.park_cv.wait_for(&mut g, PARK);
+            drop(g);
+            if self.mpi_polls.load(Ordering::Acquire) == seen {
+                self.mpi_polling.store(false, Ordering::Release);
+                return;
+            }
+        }
     }
 
     fn set_inbound(&self, edit: impl FnOnce(&mut Vec<Arc<Inbound>>)) {
@@ -198,6 +230,10 @@ impl Bridge {
             news: AtomicBool::new(false),
             inbound: Mutex::new(Vec::new()),
             inbound_gen: AtomicU64::new(0),
+            mpi_polling: AtomicBool::new(false),
+            mpi_polls: AtomicU64::new(0),
+            park_lock: Mutex::new(()),
+            park_cv: Condvar::new(),
         });
         Bridge { shared, listener, addr, bind_error, serving: false, polled: Vec::new(), polled_gen: 0 }
     }
@@ -283,6 +319,14 @@ impl Bridge {
             self.polled = self.shared.inbound.lock().clone();
             self.polled_gen = generation;
         }
+        if self.polled.is_empty() || self.polled.len() > MAX_POLLED {
+            return false;
+        }
+        let sh = &self.shared;
+        sh.mpi_polls.store(sh.mpi_polls.load(Ordering::Relaxed).wrapping_add(1), Ordering::Release);
+        if !sh.mpi_polling.load(Ordering::Relaxed) {
+            sh.mpi_polling.store(true, Ordering::Release);
+        }
         let max_payload = self.shared.max_payload();
         let mut any = false;
         for inb in &self.polled {
@@ -291,6 +335,34 @@ impl Bridge {
             }
         }
         any
+    }
+
+    /// The MPI thread is about to sleep: the reader threads watch the sockets again.
+    pub fn stop_polling(&self) {
+        let sh = &self.shared;
+        if sh.mpi_polling.load(Ordering::Acquire) {
+            let _g = sh.park_lock.lock();
+            sh.mpi_polling.store(false, Ordering::Release);
+            sh.park_cv.notify_all();
+        }
+    }
+
+    /// One step of taking in what a failed `rank` sent before it died: reads its socket into
+    /// its ring (waiting up to a millisecond for bytes). False once the stream has ended, or
+    /// at `deadline` (a lost host sends no end), or when there is no connection from it; the
+    /// caller empties the ring between steps.
+    pub fn drain_step(&mut self, rank: u32, deadline: Instant) -> bool {
+        let Some(inb) = self.shared.inbound.lock().iter().find(|i| i.rank == rank).cloned() else {
+            return false;
+        };
+        let got = inb.try_pump(&self.shared.own, self.shared.max_payload());
+        if inb.finished() || Instant::now() >= deadline {
+            return got.is_some_and(|p| p.frames > 0);
+        }
+        if got.is_none_or(|p| p.frames == 0 && !p.ring_full) {
+            inb.wait_readable(1);
+        }
+        true
     }
 
     /// True when a connection was lost since the last [`Bridge::take_lost`].
@@ -574,7 +646,7 @@ fn serve_conn(shared: Arc<Shared>, mut s: TcpStream) {
             let inb = Arc::new(inb);
             shared.set_inbound(|v| v.push(inb.clone()));
             let own = &shared.own;
-            let res = inb.run(own, shared.max_payload(), || doorbell::ring(own.doorbell(), own.sleeping()));
+            let res = inb.run(own, shared.max_payload(), || doorbell::ring(own.doorbell(), own.sleeping()), || shared.park());
             shared.set_inbound(|v| v.retain(|x| !Arc::ptr_eq(x, &inb)));
             res
         }
@@ -649,7 +721,7 @@ fn admit(shared: &Shared, s: &mut TcpStream) -> Result<(u32, Arc<AtomicBool>), S
     Ok((rank, stop))
 }
 
-enum Ended {
+pub enum Ended {
     Lost,
     Malformed(String),
 }
