@@ -224,6 +224,11 @@ impl Requests {
         r
     }
 
+    /// True when some request in the table satisfies `f`.
+    pub fn any(&self, mut f: impl FnMut(&Request) -> bool) -> bool {
+        self.slots.iter().any(|s| s.1.as_ref().is_some_and(&mut f))
+    }
+
     /// Ids of every request in the table.
     pub fn ids(&self) -> Vec<u32> {
         self.slots.iter().enumerate().filter(|(_, s)| s.1.is_some()).map(|(i, _)| i as u32).collect()
