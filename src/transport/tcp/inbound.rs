@@ -43,7 +43,6 @@ pub struct Pumped {
 }
 
 pub struct InState {
-    stream: TcpStream,
     buf: Vec<u8>,
     start: usize,
     end: usize,
@@ -56,20 +55,24 @@ pub struct Inbound {
     pub rank: u32,
     /// Set when the rank is forgotten: nothing more goes into its ring.
     pub stop: Arc<AtomicBool>,
-    /// A second descriptor of the socket, for `poll` without the lock.
-    poll_stream: TcpStream,
+    /// Read only under `state`'s lock; polled without it.
+    stream: TcpStream,
     state: Mutex<InState>,
     /// The connection has ended (its reader may not have reported it yet).
     done: AtomicBool,
 }
 
 impl Inbound {
+    /// Closes both directions of the socket (the connection is done with).
+    pub fn shutdown(&self) {
+        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+    }
+
     /// `stream` is an admitted connection; it is made non-blocking here.
     pub fn new(rank: u32, stream: TcpStream, stop: Arc<AtomicBool>) -> io::Result<Inbound> {
         stream.set_nonblocking(true)?;
-        let poll_stream = stream.try_clone()?;
-        let state = InState { stream, buf: vec![0; READ_CHUNK], start: 0, end: 0, tx: TxState::default(), ended: None };
-        Ok(Inbound { rank, stop, poll_stream, state: Mutex::new(state), done: AtomicBool::new(false) })
+        let state = InState { buf: vec![0; READ_CHUNK], start: 0, end: 0, tx: TxState::default(), ended: None };
+        Ok(Inbound { rank, stop, stream, state: Mutex::new(state), done: AtomicBool::new(false) })
     }
 
     /// Moves what the socket has into the ring, without blocking. `None` when another thread
@@ -89,7 +92,7 @@ impl Inbound {
 
     /// Waits at most `ms` milliseconds for the socket to have something to read.
     pub fn wait_readable(&self, ms: u16) {
-        let mut fds = [PollFd::new(self.poll_stream.as_fd(), PollFlags::POLLIN)];
+        let mut fds = [PollFd::new(self.stream.as_fd(), PollFlags::POLLIN)];
         let _ = poll(&mut fds, PollTimeout::from(ms));
     }
 
@@ -128,7 +131,7 @@ impl Inbound {
                 park();
                 // Readable, an error or the end: all wake it. The timeout is a safety net
                 // for the stop flag (forgetting also shuts the socket down).
-                let mut fds = [PollFd::new(self.poll_stream.as_fd(), PollFlags::POLLIN)];
+                let mut fds = [PollFd::new(self.stream.as_fd(), PollFlags::POLLIN)];
                 match poll(&mut fds, PollTimeout::from(1000u16)) {
                     Ok(_) | Err(nix::errno::Errno::EINTR) => {}
                     Err(e) => return Err(Ended::from(io::Error::from(e))),
@@ -139,7 +142,7 @@ impl Inbound {
 
     fn pump(&self, st: &mut InState, own: &Segment, max_payload: u64) -> Pumped {
         let mut out = Pumped::default();
-        match pump_frames(st, own, self.rank, max_payload, &mut out) {
+        match pump_frames(&self.stream, st, own, self.rank, max_payload, &mut out) {
             Ok(()) => {}
             Err(end) => {
                 st.ended = Some(end);
@@ -153,7 +156,7 @@ impl Inbound {
 /// Publishes every whole frame in the buffer that fits in the ring, reading the socket
 /// whenever the buffer holds no whole frame. Returns at `WouldBlock` or a full ring;
 /// `Err(Ok(()))` is a clean goodbye.
-fn pump_frames(st: &mut InState, own: &Segment, rank: u32, max_payload: u64, out: &mut Pumped) -> Result<(), Result<(), Ended>> {
+fn pump_frames(mut stream: &TcpStream, st: &mut InState, own: &Segment, rank: u32, max_payload: u64, out: &mut Pumped) -> Result<(), Result<(), Ended>> {
     let (rc, data) = own.ring(rank as usize);
     let ring = Ring { ctl: rc, data, cap: own.ring_cap() };
     let mut hdr = [0u8; HEADER_LEN];
@@ -199,10 +202,9 @@ fn pump_frames(st: &mut InState, own: &Segment, rank: u32, max_payload: u64, out
             let len = st.start + want;
             st.buf.resize(len, 0);
         }
-        let InState { stream, buf, end, .. } = st;
-        match stream.read(&mut buf[*end..]) {
+        match stream.read(&mut st.buf[st.end..]) {
             Ok(0) => return Err(Err(Ended::Lost)),
-            Ok(n) => *end += n,
+            Ok(n) => st.end += n,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(_) => return Err(Err(Ended::Lost)),

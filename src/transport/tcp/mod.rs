@@ -641,18 +641,18 @@ fn serve_conn(shared: Arc<Shared>, mut s: TcpStream) {
             return;
         }
     };
-    let res = match s.try_clone().and_then(|c| Inbound::new(rank, c, stop.clone())) {
+    let res = match Inbound::new(rank, s, stop.clone()) {
         Ok(inb) => {
             let inb = Arc::new(inb);
             shared.set_inbound(|v| v.push(inb.clone()));
             let own = &shared.own;
             let res = inb.run(own, shared.max_payload(), || doorbell::ring(own.doorbell(), own.sleeping()), || shared.park());
             shared.set_inbound(|v| v.retain(|x| !Arc::ptr_eq(x, &inb)));
+            inb.shutdown();
             res
         }
         Err(e) => Err(Ended::from(e)),
     };
-    let _ = s.shutdown(Shutdown::Both);
     if !stop.load(Ordering::Acquire) {
         match res {
             Ok(()) => {}
