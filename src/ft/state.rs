@@ -142,7 +142,7 @@ pub struct CommFt {
     pub epoch: u32,
     /// Recoveries started, which names the next agreement.
     pub round: u32,
-    /// BLANK gaps, by rank (empty when there are none).
+    /// BLANK gaps, by rank; empty when there are none (`has_gaps` relies on it).
     pub gaps: Vec<bool>,
     /// Ranks whose failure is still to be reported to an `MPI_ANY_SOURCE` receive (CONT).
     pub unreported: Vec<u32>,
@@ -192,8 +192,9 @@ impl CommFt {
         self.gaps.get(rank as usize).copied().unwrap_or(false)
     }
 
+    /// One test per collective call: `gaps` is kept empty when no rank is a gap.
     pub fn has_gaps(&self) -> bool {
-        self.gaps.iter().any(|&g| g)
+        !self.gaps.is_empty()
     }
 
     /// Rank `rank` of this communicator failed.

@@ -491,6 +491,19 @@ impl Net for RtNet<'_> {
         self.regions[region].write(offset, data);
     }
 
+    /// Straight from one user buffer to the other, run by run, with no scratch between.
+    fn copy(&mut self, from: (Region, usize), to: (Region, usize), len: usize) {
+        if len == 0 {
+            return;
+        }
+        let (src, dst) = (&self.regions[from.0], &self.regions[to.0]);
+        let mut at = to.1;
+        src.read(from.1, len, &mut |s| {
+            dst.write(at, s);
+            at += s.len();
+        });
+    }
+
     fn region_len(&self, region: Region) -> usize {
         self.regions[region].len()
     }
