@@ -354,11 +354,10 @@ fn host_kill_without_fault_tolerance_ends_the_job_naming_the_host() {
     let Some(_g) = setup() else { return };
     let d = host_kill("abort", 4);
     d.expect_code(1);
-    assert!(
-        d.stderr.contains("mpirun: host ftmpi-h1 was lost (its daemon was lost: its connection closed) with ranks 1, 4; aborting the job"),
-        "{}",
-        d.stderr
-    );
+    // The daemon's connection ends with an end of stream, or with a reset when it died with
+    // bytes unread: "its connection closed" or "its connection failed: Connection reset ...".
+    let lost = d.stderr.lines().find(|l| l.starts_with("mpirun: host ftmpi-h1 was lost (its daemon was lost: its connection "));
+    assert!(lost.is_some_and(|l| l.ends_with(") with ranks 1, 4; aborting the job")), "{}", d.stderr);
     assert!(!d.stdout.contains("after:"), "{}", d.stdout);
 }
 
