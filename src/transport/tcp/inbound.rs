@@ -211,3 +211,125 @@ fn pump_frames(mut stream: &TcpStream, st: &mut InState, own: &Segment, rank: u3
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::net::TcpListener;
+
+    use crate::transport::wire::HEADER_LEN;
+
+    fn pair() -> (TcpStream, TcpStream) {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (s, _) = l.accept().unwrap();
+        c.set_nodelay(true).unwrap();
+        (c, s)
+    }
+
+    /// The wire bytes of eager frames with tags `0..n` (payload sizes vary, some compact).
+    fn frames(n: i32) -> Vec<u8> {
+        let seg = Segment::private(1, 64 * 1024).unwrap();
+        let (rc, data) = seg.ring(0);
+        let ring = Ring { ctl: rc, data, cap: seg.ring_cap() };
+        let mut head = 0u64;
+        for i in 0..n {
+            let len = (i as usize * 53) % 300;
+            let h = Header { src: 0, tag: i, len: len as u64, msg_len: len as u64, ..Header::new(Kind::Eager) };
+            let payload: Vec<u8> = (0..len).map(|j| (j as i32 + i) as u8).collect();
+            ring.write_at(head + 8, &h.encode()[8..h.wire_len()]);
+            ring.write_at(head + h.wire_len() as u64, &payload);
+            ring.publish(head);
+            head += padded(h.wire_len() + len) as u64;
+        }
+        let (a, b) = ring.slices(0, head as usize);
+        [a, b].concat()
+    }
+
+    /// Checks and consumes the frames in `own`'s ring 0 from `tail`; returns the next tag.
+    fn take(own: &Segment, tail: &mut u64, mut next: i32) -> i32 {
+        let (rc, data) = own.ring(0);
+        let ring = Ring { ctl: rc, data, cap: own.ring_cap() };
+        while ring.ready(*tail) {
+            let (a, b) = ring.slices(*tail, HEADER_LEN);
+            let raw: [u8; HEADER_LEN] = [a, b].concat().try_into().unwrap();
+            let h = Header::decode(&raw, 0, 4096).unwrap();
+            assert_eq!(h.tag, next);
+            let (a, b) = ring.slices(*tail + h.wire_len() as u64, h.len as usize);
+            let want: Vec<u8> = (0..h.len as usize).map(|j| (j as i32 + next) as u8).collect();
+            assert_eq!([a, b].concat(), want, "payload of frame {next}");
+            let flen = padded(h.wire_len() + h.len as usize) as u64;
+            ring.release(*tail, flen);
+            *tail += flen;
+            next += 1;
+        }
+        next
+    }
+
+    #[test]
+    fn frames_split_anywhere_arrive_whole_and_in_order() {
+        let (mut c, s) = pair();
+        let own = Segment::private(2, 16 * 1024).unwrap();
+        let inb = Inbound::new(0, s, Arc::new(AtomicBool::new(false))).unwrap();
+        let bytes = frames(40);
+        let (mut tail, mut next) = (0u64, 0);
+        // One byte at a time: every header and payload is cut at every offset once.
+        for b in &bytes {
+            c.write_all(&[*b]).unwrap();
+            inb.wait_readable(100);
+            inb.try_pump(&own, 4096).unwrap();
+            next = take(&own, &mut tail, next);
+        }
+        for _ in 0..100 {
+            if next == 40 {
+                break;
+            }
+            inb.wait_readable(10);
+            inb.try_pump(&own, 4096).unwrap();
+            next = take(&own, &mut tail, next);
+        }
+        assert_eq!(next, 40);
+        assert!(!inb.finished());
+        // The end of the stream is read once and ends the connection as a loss.
+        drop(c);
+        inb.wait_readable(1000);
+        assert!(inb.try_pump(&own, 4096).is_some());
+        assert!(inb.finished());
+        assert!(inb.try_pump(&own, 4096).is_none(), "an ended connection is not read again");
+        assert!(matches!(inb.run(&own, 4096, || {}, || {}), Err(Ended::Lost)));
+    }
+
+    #[test]
+    fn a_full_ring_leaves_the_frame_waiting_and_a_bad_header_ends_the_connection() {
+        let (mut c, s) = pair();
+        let own = Segment::private(2, 16 * 1024).unwrap();
+        let inb = Inbound::new(0, s, Arc::new(AtomicBool::new(false))).unwrap();
+        // More than the 16 KiB ring holds.
+        let bytes = frames(200);
+        c.write_all(&bytes).unwrap();
+        let mut full = false;
+        let (mut tail, mut next) = (0u64, 0);
+        while next < 200 {
+            inb.wait_readable(10);
+            let p = inb.try_pump(&own, 4096).unwrap();
+            full |= p.ring_full;
+            next = take(&own, &mut tail, next);
+        }
+        assert!(full, "the ring never filled");
+        // A frame whose length exceeds what this ring takes is refused.
+        let mut bad = frames(1);
+        bad[24..28].copy_from_slice(&(1u32 << 24).to_le_bytes());
+        c.write_all(&bad).unwrap();
+        let mut ended = false;
+        for _ in 0..100 {
+            inb.wait_readable(10);
+            if inb.try_pump(&own, 4096).is_none() || inb.finished() {
+                ended = true;
+                break;
+            }
+        }
+        assert!(ended && inb.finished());
+        assert!(matches!(inb.run(&own, 4096, || {}, || {}), Err(Ended::Malformed(_))));
+    }
+}
