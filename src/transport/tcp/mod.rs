@@ -48,8 +48,9 @@
 //! frees space; it yields first). Nothing is dropped. End of stream or an error on a connection that was not
 //! closed with a goodbye (sent at `MPI_Finalize`), or a malformed frame, reports the peer as
 //! lost: the runtime tells mpirun it suspects it, as for a vanished shared-memory peer.
-//! Frames still in the kernel's buffers when the failure event arrives are dropped with the
-//! connection.
+//! When the failure event arrives, the runtime first reads what the dead peer's socket still
+//! holds, up to its end of stream ([`Bridge::drain_step`]), so that CONT delivers it; only
+//! then is the connection closed and the ring emptied.
 #![forbid(unsafe_code)]
 
 pub mod endpoint;
