@@ -384,7 +384,6 @@ impl Runtime {
     /// The protocol decision: eager or rendezvous.
     fn start_send(&mut self, rid: u32) -> Result<()> {
         let me = self.info.rank;
-        let eager_limit = self.config.eager_limit;
         let wire = self.reqs.wire_id(rid);
         let Some(Request { body: Body::Send(s), .. }) = self.reqs.get_mut(rid) else {
             return Err(MpiError::intern("start_send on a request that is not a send"));
@@ -392,6 +391,7 @@ impl Runtime {
         let len = s.buf.len();
         let mut h = Header { src: me, context: s.context, tag: s.tag, msg_len: len as u64, ..Header::new(Kind::Eager) };
         let dest = s.dest;
+        let eager_limit = if self.shm.can_cma(dest) { self.config.eager_limit } else { self.config.remote_eager_limit };
         if len <= eager_limit {
             h.len = len as u64;
             let on_sent = if s.mode == SendMode::Sync {
