@@ -177,7 +177,7 @@ impl Runtime {
         self.try_recv_now_capped(comm, src, tag, Half::P2p, ub.len(), &mut put)
     }
 
-    fn try_recv_now_capped(&mut self, comm: u32, src: i32, tag: i32, half: Half, cap: usize, put: &mut dyn FnMut(&[u8], &[u8])) -> Result<Option<usize>> {
+    pub(crate) fn try_recv_now_capped(&mut self, comm: u32, src: i32, tag: i32, half: Half, cap: usize, put: &mut dyn FnMut(&[u8], &[u8])) -> Result<Option<usize>> {
         if src < 0 || self.ft.world.any {
             return Ok(None);
         }

@@ -47,6 +47,7 @@ use std::sync::Arc;
 
 use crate::core::error::{MpiError, Result};
 use crate::core::op::{Builtin, Kind};
+use crate::transport::shm::Payload;
 use crate::transport::userbuf::UserBuf;
 
 use super::Runtime;
@@ -313,6 +314,9 @@ impl Runtime {
 
     /// MPI_Bcast of the packed bytes of `buf` from `root`.
     pub fn bcast(&mut self, comm: u32, buf: UserBuf, root: u32) -> Result<()> {
+        if self.bcast_pair(comm, &buf, root)? {
+            return Ok(());
+        }
         let root = self.vroot(comm, root)?;
         let (p, _) = self.coll_shape(comm)?;
         let n = buf.len();
@@ -323,6 +327,33 @@ impl Runtime {
             _ => bcast_binomial::run(&mut net, root, 0, n)?,
         }
         net.finish()
+    }
+
+    /// A short broadcast between two members is one eager message: sent, or received
+    /// straight from the ring, without the machinery of a tree (a third of the instructions
+    /// of the call). False sends the caller down the general path (more members, gaps, a
+    /// long message, a full ring, a message that is not next in the ring).
+    fn bcast_pair(&mut self, comm: u32, buf: &UserBuf, root: u32) -> Result<bool> {
+        let c = self.comm(comm)?;
+        if c.size() != 2 || c.ft.has_gaps() || c.is_inter() || root > 1 || buf.len() > self.config.eager_limit {
+            return Ok(false);
+        }
+        let (me, n) = (c.rank, buf.len());
+        let other = (1 - me) as i32;
+        if me == root {
+            return self.try_send_now_on(comm, other, TAG_BCAST, n, Payload::User(buf, 0), Half::Coll);
+        }
+        let mut put = |a: &[u8], b: &[u8]| {
+            buf.write(0, a);
+            buf.write(a.len(), b);
+        };
+        match self.try_recv_now_capped(comm, other, TAG_BCAST, Half::Coll, n, &mut put)? {
+            None => Ok(false),
+            Some(len) if len > n => {
+                Err(MpiError::new(crate::abi::consts::MPI_ERR_TRUNCATE, format!("Message truncated; {len} bytes received but buffer size is {n} (in a collective; do all members pass matching counts?)")))
+            }
+            Some(_) => Ok(true),
+        }
     }
 
     /// MPI_Reduce: `count` elements (`red.elem` bytes each) from every member's send buffer,
