@@ -79,6 +79,15 @@ const HELLO_MAGIC: &[u8; 8] = b"FTMPIHI1";
 /// A line starting with this (and a zero where a frame has its magic byte) ends a
 /// connection cleanly.
 const BYE: &[u8; 8] = b"FTMPIBYE";
+/// A line starting with this (and a zero where a frame has its magic byte) carries nothing:
+/// the reader skips it (see [`DIRECT_MIN_SEGMENT`]).
+const PAD: &[u8; 8] = b"FTMPIPAD";
+/// The MPI thread's direct writes are padded with [`PAD`] lines to at least this many bytes.
+/// Linux treats a connection's segments of up to 256 bytes differently from larger ones (it
+/// acknowledges them in a way that costs the receiving rank time before it can answer): an
+/// 8-byte ping-pong took 6.1 µs one way over loopback and 7.1-7.2 µs between two network
+/// namespaces, where 256 B to 1 KiB took 4.7 and 5.4; padded, 8 bytes take 4.8 and 5.4-5.7.
+const DIRECT_MIN_SEGMENT: usize = 320;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a connection from a new incarnation waits for the old one to be forgotten.
 const ADMIT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -431,11 +440,14 @@ impl Outbound {
         let frame = &mut scratch[..];
         fill(frame);
         let flags = MsgFlags::MSG_NOSIGNAL | MsgFlags::MSG_DONTWAIT;
-        match sendmsg::<()>(s.as_raw_fd(), &[IoSlice::new(frame)], &[], flags, None) {
-            Ok(n) if n == frame_len => true,
+        let pad = pad_lines(DIRECT_MIN_SEGMENT.saturating_sub(frame_len));
+        match sendmsg::<()>(s.as_raw_fd(), &[IoSlice::new(frame), IoSlice::new(pad)], &[], flags, None) {
+            Ok(n) if n == frame_len + pad.len() => true,
             Ok(n) => {
                 // The socket took part of it: the writer sends the rest, before the outbox.
-                partial.extend_from_slice(&frame[n..]);
+                let (f, p) = (n.min(frame_len), n.saturating_sub(frame_len));
+                partial.extend_from_slice(&frame[f..]);
+                partial.extend_from_slice(&pad[p..]);
                 self.ctl.has_partial.store(true, Ordering::Release);
                 doorbell::ring_always(self.outbox.doorbell());
                 true
@@ -550,6 +562,25 @@ fn write_all2(s: &mut TcpStream, mut a: &[u8], mut b: &[u8]) -> io::Result<()> {
         b = &b[n - from_a..];
     }
     Ok(())
+}
+
+/// `bytes` rounded up to whole lines of padding ([`PAD`]), at most [`DIRECT_MIN_SEGMENT`].
+fn pad_lines(bytes: usize) -> &'static [u8] {
+    const LINES: usize = DIRECT_MIN_SEGMENT / 64;
+    static PADDING: [u8; DIRECT_MIN_SEGMENT] = {
+        let mut b = [0u8; DIRECT_MIN_SEGMENT];
+        let mut l = 0;
+        while l < LINES {
+            let mut i = 0;
+            while i < 8 {
+                b[l * 64 + i] = PAD[i];
+                i += 1;
+            }
+            l += 1;
+        }
+        b
+    };
+    &PADDING[..bytes.div_ceil(64).min(LINES) * 64]
 }
 
 /// Sends the outbox's frames as they are published.
