@@ -46,12 +46,13 @@ impl Config {
         let ring_bytes = var::<usize>("FTMPI_SHM_RING_BYTES")
             .filter(|v| v.is_power_of_two() && *v >= 16 * 1024)
             .unwrap_or_else(|| default_ring_bytes(local_ranks));
-        let eager_limit = var::<usize>("FTMPI_EAGER_LIMIT").unwrap_or(16 * 1024).min(ring_bytes / 4);
+        let user_eager = var::<usize>("FTMPI_EAGER_LIMIT");
+        let eager_limit = user_eager.unwrap_or(16 * 1024).min(ring_bytes / 4);
         // A rendezvous to another host costs a round trip over the network before any data
         // moves, and its data is streamed through the rings anyway: up to the largest frame a
         // ring takes, a message goes whole (32 KiB one way between two namespaces: 10-12 µs
         // instead of 36).
-        let remote_eager_limit = var::<usize>("FTMPI_EAGER_LIMIT").unwrap_or(usize::MAX).min(ring_bytes / 4);
+        let remote_eager_limit = user_eager.unwrap_or(usize::MAX).min(ring_bytes / 4);
         Config {
             ring_bytes,
             eager_limit,

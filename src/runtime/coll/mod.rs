@@ -349,9 +349,7 @@ impl Runtime {
         };
         match self.try_recv_now_capped(comm, other, TAG_BCAST, Half::Coll, n, &mut put)? {
             None => Ok(false),
-            Some(len) if len > n => {
-                Err(MpiError::new(crate::abi::consts::MPI_ERR_TRUNCATE, format!("Message truncated; {len} bytes received but buffer size is {n} (in a collective; do all members pass matching counts?)")))
-            }
+            Some(len) if len > n => Err(net::truncated(len, n)),
             Some(_) => Ok(true),
         }
     }

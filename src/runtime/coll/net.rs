@@ -239,6 +239,18 @@ impl From<[UserBuf; 2]> for Regions {
     }
 }
 
+/// A collective's error of class `error`: a truncation names the likely cause.
+fn coll_error(error: i32, detail: Option<String>) -> MpiError {
+    let detail = detail.unwrap_or_else(|| crate::core::error::class_text(error).to_string());
+    let hint = if error == crate::abi::consts::MPI_ERR_TRUNCATE { " (in a collective; do all members pass matching counts?)" } else { "" };
+    MpiError::new(error, format!("{detail}{hint}"))
+}
+
+/// `len` bytes arrived for a buffer of `cap` in a collective.
+pub(super) fn truncated(len: usize, cap: usize) -> MpiError {
+    coll_error(crate::abi::consts::MPI_ERR_TRUNCATE, Some(format!("Message truncated; {len} bytes received but buffer size is {cap}")))
+}
+
 impl<'a> RtNet<'a> {
     pub fn new(rt: &'a mut Runtime, comm: u32, tag: i32, regions: impl Into<Regions>) -> Result<RtNet<'a>> {
         let regions = regions.into();
@@ -261,9 +273,7 @@ impl<'a> RtNet<'a> {
 
     fn note(&mut self, error: i32, detail: Option<String>) {
         if error != 0 {
-            let detail = detail.unwrap_or_else(|| crate::core::error::class_text(error).to_string());
-            let hint = if error == crate::abi::consts::MPI_ERR_TRUNCATE { " (in a collective; do all members pass matching counts?)" } else { "" };
-            self.fail(MpiError::new(error, format!("{detail}{hint}")));
+            self.fail(coll_error(error, detail));
         }
     }
 
@@ -293,8 +303,7 @@ impl<'a> RtNet<'a> {
             None => Ok(false),
             Some(len) => {
                 if len > cap {
-                    let detail = format!("Message truncated; {len} bytes received but buffer size is {cap}");
-                    self.note(crate::abi::consts::MPI_ERR_TRUNCATE, Some(detail));
+                    self.fail(truncated(len, cap));
                 }
                 Ok(true)
             }

@@ -360,14 +360,14 @@ impl Bridge {
     /// One step of taking in what a failed `rank` sent before it died: reads its socket into
     /// its ring (waiting up to a millisecond for bytes). False once the stream has ended, or
     /// at `deadline` (a lost host sends no end), or when there is no connection from it; the
-    /// caller empties the ring between steps.
+    /// caller empties the ring between steps and once more after the last.
     pub fn drain_step(&mut self, rank: u32, deadline: Instant) -> bool {
         let Some(inb) = self.shared.inbound.lock().iter().find(|i| i.rank == rank).cloned() else {
             return false;
         };
         let got = inb.try_pump(&self.shared.own, self.shared.max_payload());
         if inb.finished() || Instant::now() >= deadline {
-            return got.is_some_and(|p| p.frames > 0);
+            return false;
         }
         if got.is_none_or(|p| p.frames == 0 && !p.ring_full) {
             inb.wait_readable(1);
