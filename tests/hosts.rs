@@ -443,24 +443,20 @@ fn host_kill(mode: &str, expect_size: usize) -> Done {
     job.finish()
 }
 
+/// The "after:" lines of a job that lost ftmpi-h1: `n` of them, none wrong, none from host 1.
+fn survivors(d: &Done, n: usize) -> Vec<&str> {
+    let after: Vec<&str> = d.stdout.lines().filter(|l| l.starts_with("after:")).collect();
+    assert_eq!(after.len(), n, "{}\n{}", d.stdout, d.stderr);
+    assert!(after.iter().all(|l| !l.contains("WRONG") && !l.contains("host 1 ")), "{}", d.stdout);
+    after
+}
+
 #[test]
 fn host_kill_under_shrink() {
     let Some(_g) = setup() else { return };
     let d = host_kill("shrink", 4);
     d.expect_code(0);
-    let after: Vec<&str> = d
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("after:"))
-        .collect();
-    assert_eq!(after.len(), 4, "{}\n{}", d.stdout, d.stderr);
-    assert!(
-        after
-            .iter()
-            .all(|l| !l.contains("WRONG") && !l.contains("host 1 ")),
-        "{}",
-        d.stdout
-    );
+    survivors(&d, 4);
     assert!(
         d.stderr.contains("host ftmpi-h1 was lost") && d.stderr.contains("ranks 1, 4"),
         "{}",
@@ -473,19 +469,7 @@ fn host_kill_under_rebuild_respawns_elsewhere() {
     let Some(_g) = setup() else { return };
     let d = host_kill("rebuild", 6);
     d.expect_code(0);
-    let after: Vec<&str> = d
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("after:"))
-        .collect();
-    assert_eq!(after.len(), 6, "{}\n{}", d.stdout, d.stderr);
-    assert!(
-        after
-            .iter()
-            .all(|l| !l.contains("WRONG") && !l.contains("host 1 ")),
-        "{}",
-        d.stdout
-    );
+    let after = survivors(&d, 6);
     // Least loaded first: h0 and h2 run two ranks each, so rank 1 goes to h0 and rank 4,
     // with h0 now the busier, to h2.
     assert!(

@@ -32,7 +32,7 @@ use parking_lot::Mutex;
 use super::coordinator::Exit;
 use super::daemon_proto::{self as dp, FromDaemon, ToDaemon};
 use super::proto::env;
-use super::spawn::{Proc, descendants, wait_for};
+use super::spawn::{Proc, kill_all, wait_for};
 
 /// How long connecting to mpirun and the handshake may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -413,26 +413,3 @@ fn spawn(
     }
 }
 
-/// SIGKILLs every rank not yet reaped and whatever they started; returns how many ranks.
-fn kill_all(procs: &Mutex<HashMap<u32, Proc>>) -> usize {
-    let roots: Vec<Pid> = procs
-        .lock()
-        .values()
-        .filter(|p| !p.reaped)
-        .map(|p| p.pid)
-        .collect();
-    let family = descendants(&roots);
-    let mut killed = 0;
-    {
-        let procs = procs.lock();
-        for p in procs.values().filter(|p| !p.reaped) {
-            if kill(p.pid, Signal::SIGKILL).is_ok() {
-                killed += 1;
-            }
-        }
-    }
-    for pid in family {
-        let _ = kill(pid, Signal::SIGKILL);
-    }
-    killed
-}

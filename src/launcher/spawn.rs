@@ -139,29 +139,7 @@ impl LocalHost {
     /// SIGKILLs every rank not yet reaped, and every process they started. Returns how many
     /// ranks were signalled.
     pub(crate) fn kill_all(&self) -> usize {
-        let roots: Vec<Pid> = {
-            let procs = self.procs.lock();
-            procs
-                .values()
-                .filter(|p| !p.reaped)
-                .map(|p| p.pid)
-                .collect()
-        };
-        // The family tree is read before anyone dies: an orphan forgets its parent.
-        let family = descendants(&roots);
-        let mut killed = 0;
-        {
-            let procs = self.procs.lock();
-            for p in procs.values().filter(|p| !p.reaped) {
-                if kill(p.pid, Signal::SIGKILL).is_ok() {
-                    killed += 1;
-                }
-            }
-        }
-        for pid in family {
-            let _ = kill(pid, Signal::SIGKILL);
-        }
-        killed
+        kill_all(&self.procs)
     }
 
     /// Sends `signal` to the process now in `rank`, unless it has been reaped.
@@ -223,6 +201,27 @@ pub(crate) fn wait_for(rank: u32, pid: Pid, procs: &Mutex<HashMap<u32, Proc>>) -
 
 /// Every process below `roots`, from /proc. Best effort: a process that forks while this runs
 /// may be missed.
+/// SIGKILLs every rank in `procs` not yet reaped and whatever they started; returns how many
+/// ranks were signalled (mpirun's own ranks, and a daemon's).
+pub(crate) fn kill_all(procs: &Mutex<HashMap<u32, Proc>>) -> usize {
+    let roots: Vec<Pid> = procs.lock().values().filter(|p| !p.reaped).map(|p| p.pid).collect();
+    // The family tree is read before anyone dies: an orphan forgets its parent.
+    let family = descendants(&roots);
+    let mut killed = 0;
+    {
+        let procs = procs.lock();
+        for p in procs.values().filter(|p| !p.reaped) {
+            if kill(p.pid, Signal::SIGKILL).is_ok() {
+                killed += 1;
+            }
+        }
+    }
+    for pid in family {
+        let _ = kill(pid, Signal::SIGKILL);
+    }
+    killed
+}
+
 pub(crate) fn descendants(roots: &[Pid]) -> Vec<Pid> {
     if roots.is_empty() {
         return Vec::new();

@@ -26,17 +26,7 @@ pub fn read(pid: i32, remote: u64, local: &mut [IoSliceMut<'_>]) -> io::Result<u
         // SAFETY: every local iovec points into a live mutable slice we borrow exclusively;
         // the remote range is only read by the kernel, which checks it.
         let n = unsafe { libc::process_vm_readv(pid, iov.as_ptr(), iov.len() as libc::c_ulong, &riov, 1, 0) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
-        }
-        if n == 0 {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "process_vm_readv read nothing"));
-        }
-        let mut n = n as usize;
+        let Some(mut n) = moved(n, "process_vm_readv read nothing")? else { continue };
         done += n;
         // Advance (idx, skip) by n bytes.
         while n > 0 && idx < local.len() {
@@ -56,6 +46,19 @@ pub fn read(pid: i32, remote: u64, local: &mut [IoSliceMut<'_>]) -> io::Result<u
         }
     }
     Ok(done)
+}
+
+/// Bytes moved by one `process_vm_readv`/`process_vm_writev` call that returned `n`: `None`
+/// when a signal interrupted it (try again); nothing moved is an error saying `nothing`.
+fn moved(n: isize, nothing: &'static str) -> io::Result<Option<usize>> {
+    if n < 0 {
+        let e = io::Error::last_os_error();
+        return if e.kind() == io::ErrorKind::Interrupted { Ok(None) } else { Err(e) };
+    }
+    if n == 0 {
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, nothing));
+    }
+    Ok(Some(n as usize))
 }
 
 /// Lets any process of this user read this process's memory with `process_vm_readv`, where
@@ -79,17 +82,8 @@ pub fn write(pid: i32, remote: u64, local: &[u8]) -> io::Result<()> {
         // SAFETY: the local iovec points into a slice we borrow for the whole call and the
         // kernel only reads it; the remote range is checked by the kernel.
         let n = unsafe { libc::process_vm_writev(pid, &liov, 1, &riov, 1, 0) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
-        }
-        if n == 0 {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "process_vm_writev wrote nothing"));
-        }
-        done += n as usize;
+        let Some(n) = moved(n, "process_vm_writev wrote nothing")? else { continue };
+        done += n;
     }
     Ok(())
 }

@@ -122,14 +122,18 @@ impl Segment {
             return Err(e.into());
         }
         let ptr = map(&fd, len)?;
-        let seg = Segment { ptr, len, nrings, ring_cap };
-        let h = seg.header();
+        Ok(Segment { ptr, len, nrings, ring_cap }.with_header())
+    }
+
+    /// Fills in the header of a fresh segment; the magic goes last, for peers that open it.
+    fn with_header(self) -> Segment {
+        let h = self.header();
         h.version.store(VERSION, Ordering::Relaxed);
-        h.nrings.store(nrings as u32, Ordering::Relaxed);
-        h.ring_cap.store(ring_cap as u64, Ordering::Relaxed);
+        h.nrings.store(self.nrings as u32, Ordering::Relaxed);
+        h.ring_cap.store(self.ring_cap as u64, Ordering::Relaxed);
         h.owner_pid.store(std::process::id(), Ordering::Relaxed);
         h.magic.store(MAGIC, Ordering::Release);
-        Ok(seg)
+        self
     }
 
     /// A segment in this process's private memory, with the same layout: the TCP bridge's
@@ -140,14 +144,7 @@ impl Segment {
         let nz = NonZeroUsize::new(len).ok_or_else(|| io::Error::other("empty segment"))?;
         // SAFETY: a fresh anonymous mapping (zero-filled); no existing memory is affected.
         let p = unsafe { mmap_anonymous(None, nz, ProtFlags::PROT_READ | ProtFlags::PROT_WRITE, MapFlags::MAP_PRIVATE) }?;
-        let seg = Segment { ptr: p.cast(), len, nrings, ring_cap };
-        let h = seg.header();
-        h.version.store(VERSION, Ordering::Relaxed);
-        h.nrings.store(nrings as u32, Ordering::Relaxed);
-        h.ring_cap.store(ring_cap as u64, Ordering::Relaxed);
-        h.owner_pid.store(std::process::id(), Ordering::Relaxed);
-        h.magic.store(MAGIC, Ordering::Release);
-        Ok(seg)
+        Ok(Segment { ptr: p.cast(), len, nrings, ring_cap }.with_header())
     }
 
     /// Opens a peer's segment and checks that its header is sane.
