@@ -16,16 +16,18 @@
 //! for the reader's `poll`.
 #![forbid(unsafe_code)]
 
-use std::io::{self, Read};
+use std::io;
 use std::net::TcpStream;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::socket::{MsgFlags, recv};
 use parking_lot::Mutex;
 
-use super::{BYE, Ended, PAD};
+use super::{BYE, Ended};
 use crate::transport::shm::ring::{Ring, TxState, padded};
 use crate::transport::shm::segment::Segment;
 use crate::transport::wire::{COMPACT_HEADER_LEN, FLAG_SYNC, HEADER_LEN, Header, Kind};
@@ -63,14 +65,15 @@ pub struct Inbound {
 }
 
 impl Inbound {
-    /// Closes both directions of the socket (the connection is done with).
-    pub fn shutdown(&self) {
-        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+    /// Closes the reading half of the socket, or both (the connection is done with).
+    pub fn shutdown(&self, how: std::net::Shutdown) {
+        let _ = self.stream.shutdown(how);
     }
 
-    /// `stream` is an admitted connection; it is made non-blocking here.
+    /// `stream` is an admitted connection. It is read without blocking (`MSG_DONTWAIT`)
+    /// rather than made non-blocking: the flag would belong to the clones that this rank's
+    /// writer sends on too.
     pub fn new(rank: u32, stream: TcpStream, stop: Arc<AtomicBool>) -> io::Result<Inbound> {
-        stream.set_nonblocking(true)?;
         let state = InState { buf: vec![0; READ_CHUNK], start: 0, end: 0, tx: TxState::default(), ended: None };
         Ok(Inbound { rank, stop, stream, state: Mutex::new(state), done: AtomicBool::new(false) })
     }
@@ -156,7 +159,7 @@ impl Inbound {
 /// Publishes every whole frame in the buffer that fits in the ring, reading the socket
 /// whenever the buffer holds no whole frame. Returns at `WouldBlock` or a full ring;
 /// `Err(Ok(()))` is a clean goodbye.
-fn pump_frames(mut stream: &TcpStream, st: &mut InState, own: &Segment, rank: u32, max_payload: u64, out: &mut Pumped) -> Result<(), Result<(), Ended>> {
+fn pump_frames(stream: &TcpStream, st: &mut InState, own: &Segment, rank: u32, max_payload: u64, out: &mut Pumped) -> Result<(), Result<(), Ended>> {
     let (rc, data) = own.ring(rank as usize);
     let ring = Ring { ctl: rc, data, cap: own.ring_cap() };
     let mut hdr = [0u8; HEADER_LEN];
@@ -168,36 +171,27 @@ fn pump_frames(mut stream: &TcpStream, st: &mut InState, own: &Segment, rank: u3
             if &b[..8] == BYE && b[8] == 0 {
                 return Err(Ok(()));
             }
-            if &b[..8] == PAD && b[8] == 0 {
-                // Padding after a short frame (see `super::DIRECT_MIN_SEGMENT`): skipped.
-                if avail >= 64 {
-                    st.start += 64;
-                    continue;
-                }
-                want = 64;
-            } else {
-                let hlen = if b[9] == Kind::Eager as u8 && b[10] & FLAG_SYNC == 0 { COMPACT_HEADER_LEN } else { HEADER_LEN };
-                want = hlen;
-                if avail >= hlen {
-                    hdr[..hlen].copy_from_slice(&b[..hlen]);
-                    hdr[hlen..].fill(0);
-                    let h = Header::decode(&hdr, rank, max_payload).map_err(|e| Err(Ended::Malformed(format!("malformed frame: {e}"))))?;
-                    let flen = padded(hlen + h.len as usize);
-                    want = flen;
-                    if avail >= flen {
-                        if ring.free(&mut st.tx, flen) < flen {
-                            out.ring_full = true;
-                            return Ok(());
-                        }
-                        let head = st.tx.head;
-                        ring.write_at(head + 8, &b[8..hlen]);
-                        ring.write_at(head + hlen as u64, &b[hlen..flen]);
-                        ring.publish(head);
-                        st.tx.head += flen as u64;
-                        st.start += flen;
-                        out.frames += 1;
-                        continue;
+            let hlen = if b[9] == Kind::Eager as u8 && b[10] & FLAG_SYNC == 0 { COMPACT_HEADER_LEN } else { HEADER_LEN };
+            want = hlen;
+            if avail >= hlen {
+                hdr[..hlen].copy_from_slice(&b[..hlen]);
+                hdr[hlen..].fill(0);
+                let h = Header::decode(&hdr, rank, max_payload).map_err(|e| Err(Ended::Malformed(format!("malformed frame: {e}"))))?;
+                let flen = padded(hlen + h.len as usize);
+                want = flen;
+                if avail >= flen {
+                    if ring.free(&mut st.tx, flen) < flen {
+                        out.ring_full = true;
+                        return Ok(());
                     }
+                    let head = st.tx.head;
+                    ring.write_at(head + 8, &b[8..hlen]);
+                    ring.write_at(head + hlen as u64, &b[hlen..flen]);
+                    ring.publish(head);
+                    st.tx.head += flen as u64;
+                    st.start += flen;
+                    out.frames += 1;
+                    continue;
                 }
             }
         }
@@ -211,11 +205,11 @@ fn pump_frames(mut stream: &TcpStream, st: &mut InState, own: &Segment, rank: u3
             let len = st.start + want;
             st.buf.resize(len, 0);
         }
-        match stream.read(&mut st.buf[st.end..]) {
+        match recv(stream.as_raw_fd(), &mut st.buf[st.end..], MsgFlags::MSG_DONTWAIT) {
             Ok(0) => return Err(Err(Ended::Lost)),
             Ok(n) => st.end += n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(Errno::EAGAIN) => return Ok(()),
+            Err(Errno::EINTR) => {}
             Err(_) => return Err(Err(Ended::Lost)),
         }
     }
@@ -256,10 +250,6 @@ mod tests {
             wire.extend_from_slice(a);
             wire.extend_from_slice(b);
             head += flen as u64;
-            // Padding as the MPI thread's direct writes add it, after every third frame.
-            if i % 3 == 0 {
-                wire.extend_from_slice(super::super::pad_lines((i as usize % 5) * 64));
-            }
         }
         wire
     }
