@@ -157,7 +157,7 @@ impl ShmTransport {
         self.incarnation = t.incarnation;
         self.host = t.host;
         self.force_tcp = t.force_tcp;
-        let mut b = Bridge::new(t.me, t.incarnation, self.own.clone(), t.bind, t.key);
+        let mut b = Bridge::new(t.me, t.incarnation, self.own.clone(), t.bind, t.key)?;
         if t.keep || t.force_tcp {
             b.serve()?;
         }

@@ -18,7 +18,7 @@
 
 use std::io;
 use std::net::TcpStream;
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -62,6 +62,9 @@ pub struct Inbound {
     state: Mutex<InState>,
     /// The connection has ended (its reader may not have reported it yet).
     done: AtomicBool,
+    /// Bytes read from the socket wait in the buffer (a frame waiting for room in the ring,
+    /// or part of one): worth pumping even when the socket has nothing new.
+    buffered: AtomicBool,
 }
 
 impl Inbound {
@@ -75,7 +78,7 @@ impl Inbound {
     /// writer sends on too.
     pub fn new(rank: u32, stream: TcpStream, stop: Arc<AtomicBool>) -> io::Result<Inbound> {
         let state = InState { buf: vec![0; READ_CHUNK], start: 0, end: 0, tx: TxState::default(), ended: None };
-        Ok(Inbound { rank, stop, stream, state: Mutex::new(state), done: AtomicBool::new(false) })
+        Ok(Inbound { rank, stop, stream, state: Mutex::new(state), done: AtomicBool::new(false), buffered: AtomicBool::new(false) })
     }
 
     /// Moves what the socket has into the ring, without blocking. `None` when another thread
@@ -86,6 +89,16 @@ impl Inbound {
             return None;
         }
         Some(self.pump(&mut st, own, max_payload))
+    }
+
+    /// The socket, to poll.
+    pub fn fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.stream.as_fd()
+    }
+
+    /// Read bytes wait in the buffer (see [`Inbound::pump`]).
+    pub fn buffered(&self) -> bool {
+        self.buffered.load(Ordering::Acquire)
     }
 
     /// True once the end of the stream (or an error) has been read.
@@ -100,7 +113,9 @@ impl Inbound {
     }
 
     /// The reader thread's loop: until the connection ends or the rank is forgotten.
-    pub fn run(&self, own: &Segment, max_payload: u64, on_frames: impl Fn(), park: impl Fn()) -> Result<(), Ended> {
+    /// `kick` is readable while the MPI thread reads the sockets itself: it ends a `poll`
+    /// that was under way when it started, so that the reader goes back to `park`.
+    pub fn run(&self, own: &Segment, max_payload: u64, on_frames: impl Fn(), park: impl Fn(), kick: BorrowedFd<'_>) -> Result<(), Ended> {
         let mut backoff = 0u32;
         loop {
             if self.stop.load(Ordering::Acquire) {
@@ -134,7 +149,7 @@ impl Inbound {
                 park();
                 // Readable, an error or the end: all wake it. The timeout is a safety net
                 // for the stop flag (forgetting also shuts the socket down).
-                let mut fds = [PollFd::new(self.stream.as_fd(), PollFlags::POLLIN)];
+                let mut fds = [PollFd::new(self.stream.as_fd(), PollFlags::POLLIN), PollFd::new(kick, PollFlags::POLLIN)];
                 match poll(&mut fds, PollTimeout::from(1000u16)) {
                     Ok(_) | Err(nix::errno::Errno::EINTR) => {}
                     Err(e) => return Err(Ended::from(io::Error::from(e))),
@@ -152,6 +167,7 @@ impl Inbound {
                 self.done.store(true, Ordering::Release);
             }
         }
+        self.buffered.store(st.end > st.start, Ordering::Release);
         out
     }
 }
@@ -222,6 +238,11 @@ mod tests {
     use std::net::TcpListener;
 
     use crate::transport::wire::HEADER_LEN;
+
+    /// A `kick` pair for `Inbound::run`; nothing is written to it.
+    fn kick() -> (std::os::unix::net::UnixStream, std::os::unix::net::UnixStream) {
+        std::os::unix::net::UnixStream::pair().unwrap()
+    }
 
     fn pair() -> (TcpStream, TcpStream) {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -304,7 +325,7 @@ mod tests {
         assert!(inb.try_pump(&own, 4096).is_some());
         assert!(inb.finished());
         assert!(inb.try_pump(&own, 4096).is_none(), "an ended connection is not read again");
-        assert!(matches!(inb.run(&own, 4096, || {}, || {}), Err(Ended::Lost)));
+        assert!(matches!(inb.run(&own, 4096, || {}, || {}, kick().1.as_fd()), Err(Ended::Lost)));
     }
 
     #[test]
@@ -337,6 +358,6 @@ mod tests {
             }
         }
         assert!(ended && inb.finished());
-        assert!(matches!(inb.run(&own, 4096, || {}, || {}), Err(Ended::Malformed(_))));
+        assert!(matches!(inb.run(&own, 4096, || {}, || {}, kick().1.as_fd()), Err(Ended::Malformed(_))));
     }
 }

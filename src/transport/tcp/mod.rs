@@ -67,11 +67,13 @@ pub mod inbound;
 
 use std::io::{self, IoSlice, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
+use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::socket::{MsgFlags, send, sendmsg};
 use parking_lot::{Condvar, Mutex};
 
@@ -109,8 +111,10 @@ pub const DIRECT_MAX: usize = 64 * 1024 + 64;
 const BATCH: u64 = 256 * 1024;
 /// Empty polls of the outbox before its writer sleeps on the outbox's doorbell.
 const WRITER_SPIN: u32 = 2000;
-/// How long a parked reader waits before it looks whether the MPI thread still reads.
-const PARK: Duration = Duration::from_micros(500);
+/// How long a parked reader waits before it looks whether the MPI thread still reads: how
+/// late the readers take over when the rank leaves MPI to compute (the kernel's buffers
+/// hold what arrives meanwhile). Each look is a thread wake-up on the ranks' cores.
+const PARK: Duration = Duration::from_millis(5);
 /// Most connections the MPI thread reads itself; with more, one look at all of them costs
 /// more than the wake-ups it saves, and the reader threads do it all.
 const MAX_POLLED: usize = 8;
@@ -195,8 +199,16 @@ struct Shared {
     /// rounds in `mpi_polls`; readers then stay out of `poll(2)` (see [`Shared::park`]).
     mpi_polling: AtomicBool,
     mpi_polls: AtomicU64,
+    /// Held while `mpi_polling` changes, together with `kick`.
     park_lock: Mutex<()>,
     park_cv: Condvar,
+    /// Readable exactly while `mpi_polling` is set (one byte, written when it is set and
+    /// read back when it is cleared): readers wait in `poll(2)` on it beside their socket,
+    /// so one that is already in `poll` when the MPI thread starts reading leaves it and
+    /// parks. Otherwise the kernel wakes it for every packet, finds the packet taken, and puts
+    /// it back to sleep inside the same `poll` call, for as long as the call's timeout: each
+    /// such wake-up preempts a rank on a busy host.
+    kick: (UnixStream, UnixStream),
 }
 
 impl Shared {
@@ -223,11 +235,25 @@ impl Shared {
                 return;
             }
             self.park_cv.wait_for(&mut g, PARK);
-            drop(g);
             if self.mpi_polls.load(Ordering::Acquire) == seen {
-                self.mpi_polling.store(false, Ordering::Release);
+                self.set_polling(&mut g, false);
                 return;
             }
+        }
+    }
+
+    /// Sets or clears `mpi_polling` and `kick` together, under `park_lock` (`_held`).
+    fn set_polling(&self, _held: &mut parking_lot::MutexGuard<'_, ()>, on: bool) {
+        if self.mpi_polling.load(Ordering::Acquire) == on {
+            return;
+        }
+        self.mpi_polling.store(on, Ordering::Release);
+        if on {
+            let _ = (&self.kick.0).write(&[1]);
+        } else {
+            let mut b = [0u8; 8];
+            while matches!((&self.kick.1).read(&mut b), Ok(n) if n > 0) {}
+            self.park_cv.notify_all();
         }
     }
 
@@ -252,8 +278,11 @@ pub struct Bridge {
 impl Bridge {
     /// Binds a listener on `bind` (any port) for a rank whose segment is `own`. The accept
     /// thread starts only with [`Bridge::serve`]; a bind failure is reported then.
-    pub fn new(me: u32, inc: u32, own: Arc<Segment>, bind: IpAddr, key: Option<JobKey>) -> Bridge {
+    pub fn new(me: u32, inc: u32, own: Arc<Segment>, bind: IpAddr, key: Option<JobKey>) -> io::Result<Bridge> {
         let nrings = own.nrings();
+        let kick = UnixStream::pair()?;
+        kick.0.set_nonblocking(true)?;
+        kick.1.set_nonblocking(true)?;
         let (listener, bind_error) = match TcpListener::bind((bind, 0)) {
             Ok(l) => (Some(l), None),
             Err(e) => (None, Some(format!("cannot listen on {bind}: {e}"))),
@@ -275,8 +304,9 @@ impl Bridge {
             mpi_polls: AtomicU64::new(0),
             park_lock: Mutex::new(()),
             park_cv: Condvar::new(),
+            kick,
         });
-        Bridge { shared, listener, addr, bind_error, serving: false, polled: Vec::new(), polled_gen: 0 }
+        Ok(Bridge { shared, listener, addr, bind_error, serving: false, polled: Vec::new(), polled_gen: 0 })
     }
 
     /// The listener's address, published in the endpoint blob.
@@ -367,12 +397,17 @@ impl Bridge {
         let sh = &self.shared;
         sh.mpi_polls.store(sh.mpi_polls.load(Ordering::Relaxed).wrapping_add(1), Ordering::Release);
         if !sh.mpi_polling.load(Ordering::Relaxed) {
-            sh.mpi_polling.store(true, Ordering::Release);
+            sh.set_polling(&mut sh.park_lock.lock(), true);
         }
+        // One `poll` looks at all the sockets; only those with bytes are read. Bytes already
+        // read (a frame that waited for room in the ring) count as ready too.
+        let mut fds: Vec<PollFd<'_>> = self.polled.iter().map(|i| PollFd::new(i.fd(), PollFlags::POLLIN)).collect();
+        let _ = poll(&mut fds, PollTimeout::ZERO);
         let max_payload = self.shared.max_payload();
         let mut any = false;
-        for inb in &self.polled {
-            if let Some(p) = inb.try_pump(&self.shared.own, max_payload) {
+        for (inb, f) in self.polled.iter().zip(&fds) {
+            let ready = inb.buffered() || f.revents().is_some_and(|r| !r.is_empty());
+            if ready && let Some(p) = inb.try_pump(&self.shared.own, max_payload) {
                 any |= p.frames > 0;
             }
         }
@@ -383,9 +418,7 @@ impl Bridge {
     pub fn stop_polling(&self) {
         let sh = &self.shared;
         if sh.mpi_polling.load(Ordering::Acquire) {
-            let _g = sh.park_lock.lock();
-            sh.mpi_polling.store(false, Ordering::Release);
-            sh.park_cv.notify_all();
+            sh.set_polling(&mut sh.park_lock.lock(), false);
         }
     }
 
@@ -771,7 +804,7 @@ fn feed(shared: Arc<Shared>, rank: u32, s: TcpStream, stop: Arc<AtomicBool>, fro
             let inb = Arc::new(inb);
             shared.set_inbound(|v| v.push(inb.clone()));
             let own = &shared.own;
-            let res = inb.run(own, shared.max_payload(), || doorbell::ring(own.doorbell(), own.sleeping()), || shared.park());
+            let res = inb.run(own, shared.max_payload(), || doorbell::ring(own.doorbell(), own.sleeping()), || shared.park(), shared.kick.1.as_fd());
             shared.set_inbound(|v| v.retain(|x| !Arc::ptr_eq(x, &inb)));
             // After a goodbye only the reading half is done: this rank may still be sending
             // its last frames and its own goodbye on the same connection.
@@ -931,7 +964,7 @@ mod tests {
     /// Receiving rank 1 with a listener; returns the bridge and its segment.
     fn receiver(k: JobKey) -> (Bridge, Arc<Segment>) {
         let seg = segment(16 * 1024);
-        let mut b = Bridge::new(1, 0, seg.clone(), "127.0.0.1".parse().unwrap(), Some(k));
+        let mut b = Bridge::new(1, 0, seg.clone(), "127.0.0.1".parse().unwrap(), Some(k)).unwrap();
         b.serve().unwrap();
         (b, seg)
     }
@@ -940,7 +973,7 @@ mod tests {
     fn frames_cross_the_bridge_in_order_with_back_pressure() {
         let (rx, rseg) = receiver(key(7));
         let sseg = segment(16 * 1024);
-        let tx_bridge = Bridge::new(0, 0, sseg, "127.0.0.1".parse().unwrap(), Some(key(7)));
+        let tx_bridge = Bridge::new(0, 0, sseg, "127.0.0.1".parse().unwrap(), Some(key(7))).unwrap();
         let outbox = Arc::new(Segment::private(1, 16 * 1024).unwrap());
         let out = tx_bridge.connect(1, rx.addr().unwrap(), outbox.clone()).unwrap();
         let (oc, od) = outbox.ring(0);
@@ -1075,7 +1108,7 @@ mod tests {
     impl Side {
         fn new(me: u32, k: JobKey) -> Side {
             let seg = segment(16 * 1024);
-            let mut bridge = Bridge::new(me, 0, seg.clone(), "127.0.0.1".parse().unwrap(), Some(k));
+            let mut bridge = Bridge::new(me, 0, seg.clone(), "127.0.0.1".parse().unwrap(), Some(k)).unwrap();
             bridge.serve().unwrap();
             let outbox = Arc::new(Segment::private(1, 16 * 1024).unwrap());
             Side { me, bridge, seg, outbox, tx: TxState::default(), tail: 0 }
