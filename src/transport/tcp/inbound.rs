@@ -6,7 +6,7 @@
 //! from [`super::Bridge::poll_inbound`]). The second saves a thread wake-up on every
 //! message: a sleeping reader takes several microseconds to run again after the packet
 //! arrives, as long as the whole trip across a local link, and on a busy host far longer.
-//! The socket is non-blocking, so neither ever waits inside `read`.
+//! Every read is non-blocking (`MSG_DONTWAIT`), so neither ever waits inside `recv`.
 //!
 //! Bytes are read into a buffer and each complete frame is checked ([`Header::decode`]: the
 //! bytes are untrusted) and copied into the ring; a frame that does not fit waits in the

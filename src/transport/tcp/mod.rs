@@ -5,7 +5,7 @@
 //! # The ring bridge
 //! Every rank's segment already holds one inbound SPSC ring per sender and one doorbell. For
 //! a sender on another host, the producer of that ring is the receiving rank's end of the
-//! sender's connection ([`inbound`]): it reads frames from the non-blocking socket, validates
+//! sender's connection ([`inbound`]): it reads frames from the socket without blocking, validates
 //! each header with [`crate::transport::wire::Header::decode`] (the bytes are untrusted),
 //! writes the frame into the ring and publishes it, exactly as a sender on the same host would.
 //! A *reader thread* does this while the rank is busy or asleep (and rings the doorbell); a
@@ -51,8 +51,8 @@
 //! never used; the listener keeps serving.
 //!
 //! # Back-pressure and failures
-//! A full outbox makes `try_send` report no room, as a full peer ring does; the writer blocks
-//! in `write`, the kernel's windows fill, and a reader whose ring is full stops reading (it
+//! A full outbox makes `try_send` report no room, as a full peer ring does; the writer waits
+//! in `poll` for room in the socket (every write is non-blocking), the kernel's windows fill, and a reader whose ring is full stops reading (it
 //! polls for room with a backoff from 1 µs to 1 ms: the consumer does not ring anyone when it
 //! frees space; it yields first). Nothing is dropped. End of stream or an error on a connection that was not
 //! closed with a goodbye (sent at `MPI_Finalize`), or a malformed frame, reports the peer as
@@ -73,6 +73,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::socket::{MsgFlags, send, sendmsg};
 use parking_lot::{Condvar, Mutex};
@@ -680,20 +681,32 @@ fn frame_len_at(ring: &Ring<'_>, pos: u64) -> u64 {
     padded(hlen + len) as u64
 }
 
-/// Writes both slices, as `writev` would, but with `MSG_NOSIGNAL`: a peer that died must
-/// not kill this process with SIGPIPE (C programs keep its default action).
-fn write_all2(s: &mut TcpStream, mut a: &[u8], mut b: &[u8]) -> io::Result<()> {
+/// How long a writer waits for room in the socket before it looks at its stop flag again.
+const WRITE_WAIT_MS: u16 = 100;
+
+/// Writes both slices, as `writev` would, with `MSG_NOSIGNAL` (a peer that died must not
+/// kill this process with SIGPIPE: C programs keep its default action) and without blocking
+/// in the call: a full socket is waited for in `poll`, which gives up when the outbound is
+/// dropped (`ctl.stop`).
+fn send_all(s: &TcpStream, ctl: &OutCtl, mut a: &[u8], mut b: &[u8]) -> io::Result<()> {
     while !a.is_empty() || !b.is_empty() {
         let iov = [IoSlice::new(a), IoSlice::new(b)];
-        let n = loop {
-            match sendmsg::<()>(s.as_raw_fd(), &iov, &[], MsgFlags::MSG_NOSIGNAL, None) {
-                Err(nix::errno::Errno::EINTR) => continue,
-                r => break r.map_err(io::Error::from)?,
+        let n = match sendmsg::<()>(s.as_raw_fd(), &iov, &[], MsgFlags::MSG_NOSIGNAL | MsgFlags::MSG_DONTWAIT, None) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => n,
+            Err(Errno::EINTR) => continue,
+            Err(Errno::EAGAIN) => {
+                if ctl.stop.load(Ordering::Acquire) {
+                    return Err(io::Error::other("closed"));
+                }
+                let mut fds = [PollFd::new(s.as_fd(), PollFlags::POLLOUT)];
+                match poll(&mut fds, PollTimeout::from(WRITE_WAIT_MS)) {
+                    Ok(_) | Err(Errno::EINTR) => continue,
+                    Err(e) => return Err(e.into()),
+                }
             }
+            Err(e) => return Err(e.into()),
         };
-        if n == 0 {
-            return Err(io::ErrorKind::WriteZero.into());
-        }
         let from_a = n.min(a.len());
         a = &a[from_a..];
         b = &b[n - from_a..];
@@ -702,7 +715,7 @@ fn write_all2(s: &mut TcpStream, mut a: &[u8], mut b: &[u8]) -> io::Result<()> {
 }
 
 /// Sends the outbox's frames as they are published.
-fn pump(mut s: TcpStream, outbox: &Segment, ctl: &OutCtl) -> io::Result<()> {
+fn pump(s: TcpStream, outbox: &Segment, ctl: &OutCtl) -> io::Result<()> {
     let (rc, data) = outbox.ring(0);
     let ring = Ring { ctl: rc, data, cap: outbox.ring_cap() };
     let mut tail = 0u64;
@@ -710,7 +723,7 @@ fn pump(mut s: TcpStream, outbox: &Segment, ctl: &OutCtl) -> io::Result<()> {
     loop {
         if ctl.has_partial.load(Ordering::Acquire) {
             let mut w = ctl.wlock.lock();
-            s.write_all(&w.partial)?;
+            send_all(&s, ctl, &w.partial, &[])?;
             w.partial.clear();
             ctl.has_partial.store(false, Ordering::Release);
         }
@@ -721,7 +734,7 @@ fn pump(mut s: TcpStream, outbox: &Segment, ctl: &OutCtl) -> io::Result<()> {
             if ctl.bye.load(Ordering::Acquire) {
                 let mut line = [0u8; 64];
                 line[..8].copy_from_slice(BYE);
-                s.write_all(&line)?;
+                send_all(&s, ctl, &line, &[])?;
                 let _ = s.shutdown(Shutdown::Write);
                 return Ok(());
             }
@@ -751,11 +764,11 @@ fn pump(mut s: TcpStream, outbox: &Segment, ctl: &OutCtl) -> io::Result<()> {
         let (a, b) = ring.slices(tail, (end - tail) as usize);
         let mut w = ctl.wlock.lock();
         if !w.partial.is_empty() {
-            s.write_all(&w.partial)?;
+            send_all(&s, ctl, &w.partial, &[])?;
             w.partial.clear();
             ctl.has_partial.store(false, Ordering::Release);
         }
-        write_all2(&mut s, a, b)?;
+        send_all(&s, ctl, a, b)?;
         // Released under the lock: an empty outbox tells the MPI thread that everything
         // before its next frame is on the socket.
         ring.release(tail, end - tail);
