@@ -173,12 +173,13 @@ impl Inbound {
 }
 
 /// Publishes every whole frame in the buffer that fits in the ring, reading the socket
-/// whenever the buffer holds no whole frame. Returns at `WouldBlock` or a full ring;
+/// whenever the buffer holds no whole frame. Returns once the socket is empty or the ring full;
 /// `Err(Ok(()))` is a clean goodbye.
 fn pump_frames(stream: &TcpStream, st: &mut InState, own: &Segment, rank: u32, max_payload: u64, out: &mut Pumped) -> Result<(), Result<(), Ended>> {
     let (rc, data) = own.ring(rank as usize);
     let ring = Ring { ctl: rc, data, cap: own.ring_cap() };
     let mut hdr = [0u8; HEADER_LEN];
+    let mut emptied = false;
     loop {
         let avail = st.end - st.start;
         let mut want = COMPACT_HEADER_LEN;
@@ -211,7 +212,12 @@ fn pump_frames(stream: &TcpStream, st: &mut InState, own: &Segment, rank: u32, m
                 }
             }
         }
-        // Not a whole frame: make room for `want` bytes from `start`, then read.
+        // Not a whole frame: make room for `want` bytes from `start`, then read, unless the
+        // last read took less than it asked for, which leaves the socket empty: another
+        // would only say so, a system call on the way to every answer.
+        if emptied {
+            return Ok(());
+        }
         if st.start > 0 && (st.start == st.end || st.buf.len() - st.start < want.max(READ_CHUNK / 2)) {
             st.buf.copy_within(st.start..st.end, 0);
             st.end -= st.start;
@@ -221,9 +227,13 @@ fn pump_frames(stream: &TcpStream, st: &mut InState, own: &Segment, rank: u32, m
             let len = st.start + want;
             st.buf.resize(len, 0);
         }
+        let room = st.buf.len() - st.end;
         match recv(stream.as_raw_fd(), &mut st.buf[st.end..], MsgFlags::MSG_DONTWAIT) {
             Ok(0) => return Err(Err(Ended::Lost)),
-            Ok(n) => st.end += n,
+            Ok(n) => {
+                st.end += n;
+                emptied = n < room;
+            }
             Err(Errno::EAGAIN) => return Ok(()),
             Err(Errno::EINTR) => {}
             Err(_) => return Err(Err(Ended::Lost)),
