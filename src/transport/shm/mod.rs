@@ -227,6 +227,9 @@ impl ShmTransport {
     /// closing connections for failures (`MPI_Finalize`). Waits at most `timeout`.
     pub fn close_tcp(&mut self, timeout: Duration) {
         let deadline = Instant::now() + timeout;
+        if let Some(b) = &self.tcp {
+            b.goodbye_unsent();
+        }
         let outs: Vec<&Outbound> = self.peers.iter().flatten().filter_map(|p| p.out.as_ref()).collect();
         for o in &outs {
             o.close();

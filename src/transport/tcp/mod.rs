@@ -59,7 +59,11 @@
 //! lost: the runtime tells mpirun it suspects it, as for a vanished shared-memory peer.
 //! When the failure event arrives, the runtime first reads what the dead peer's socket still
 //! holds, up to its end of stream ([`Bridge::drain_step`]), so that CONT delivers it; only
-//! then is the connection closed and the ring emptied.
+//! then is the connection closed and the ring emptied. What the dead peer had not yet put on
+//! the wire is lost: frames in its outbox die with it, and a process killed with unread
+//! bytes in a socket makes its kernel reset the connection, dropping its unsent queue too.
+//! (With a connection per direction the sending one had nothing unread and ended with a
+//! normal close; the shared connection trades that for the acknowledgements, see above.)
 #![forbid(unsafe_code)]
 
 pub mod endpoint;
@@ -86,8 +90,12 @@ use crate::transport::shm::segment::Segment;
 use crate::transport::wire::{COMPACT_HEADER_LEN, FLAG_SYNC, HEADER_LEN, Kind};
 
 /// After authentication the connecting side sends this, its world rank, incarnation and
-/// ring size (24 bytes); the listener answers one byte, one of the `ADMIT_` values.
+/// ring size (24 bytes); the listener answers with [`admission`]: one of the `ADMIT_` values,
+/// then its own rank and incarnation, which the connecting side checks (it will read frames
+/// from the listener, so it must be the rank it meant to reach, not a newer process on a
+/// reused address).
 const HELLO_MAGIC: &[u8; 8] = b"FTMPIHI1";
+const ADMISSION_LEN: usize = 9;
 /// Admitted for the connecting side's frames only: the listener sends on a connection of
 /// its own.
 const ADMIT_ONE_WAY: u8 = 1;
@@ -174,6 +182,9 @@ struct Slot {
     /// The connection feeding that rank's ring, until the rank is forgotten.
     active: Option<Active>,
     sending: Sending,
+    /// Counts the times that rank was forgotten: a writer that started before the last
+    /// time installs nothing (see [`connect_and_settle`]).
+    epoch: u64,
 }
 
 impl Slot {
@@ -289,7 +300,7 @@ impl Bridge {
             Err(e) => (None, Some(format!("cannot listen on {bind}: {e}"))),
         };
         let addr = listener.as_ref().and_then(|l| l.local_addr().ok());
-        let slots = (0..nrings).map(|_| Slot { expected_inc: 0, active: None, sending: Sending::Idle }).collect();
+        let slots = (0..nrings).map(|_| Slot { expected_inc: 0, active: None, sending: Sending::Idle, epoch: 0 }).collect();
         let shared = Arc::new(Shared {
             me,
             inc,
@@ -369,6 +380,7 @@ impl Bridge {
         reset();
         slots[rank as usize].active = None;
         slots[rank as usize].sending = Sending::Idle;
+        slots[rank as usize].epoch += 1;
         drop(slots);
         self.shared.lost.lock().retain(|&r| r != rank);
         self.shared.cv.notify_all();
@@ -439,6 +451,23 @@ impl Bridge {
             inb.wait_readable(1);
         }
         true
+    }
+
+    /// `MPI_Finalize`: on each connection that a peer made for both ways and this rank never
+    /// sent on, says goodbye and closes this rank's half, as a writer does at its close, so
+    /// that the peer does not take the end of this process for a failure.
+    pub fn goodbye_unsent(&self) {
+        let mut line = [0u8; 64];
+        line[..8].copy_from_slice(BYE);
+        let mut slots = self.shared.slots.lock();
+        for slot in slots.iter_mut().filter(|s| s.sending == Sending::Idle) {
+            if let Some(a) = slot.active.as_ref().filter(|a| a.both_ways) {
+                // Nothing was ever written here: the socket takes 64 bytes at once.
+                let _ = send(a.stream.as_raw_fd(), &line, MsgFlags::MSG_NOSIGNAL | MsgFlags::MSG_DONTWAIT);
+                let _ = a.stream.shutdown(Shutdown::Write);
+                slot.sending = Sending::Open;
+            }
+        }
     }
 
     /// True when a connection was lost since the last [`Bridge::take_lost`].
@@ -551,6 +580,13 @@ impl Drop for Outbound {
     }
 }
 
+fn admission(answer: u8, rank: u32, inc: u32) -> [u8; ADMISSION_LEN] {
+    let mut b = [answer; ADMISSION_LEN];
+    b[1..5].copy_from_slice(&rank.to_le_bytes());
+    b[5..9].copy_from_slice(&inc.to_le_bytes());
+    b
+}
+
 fn hello_bytes(rank: u32, inc: u32, ring_cap: u64) -> [u8; 24] {
     let mut b = [0u8; 24];
     b[..8].copy_from_slice(HELLO_MAGIC);
@@ -560,9 +596,9 @@ fn hello_bytes(rank: u32, inc: u32, ring_cap: u64) -> [u8; 24] {
     b
 }
 
-/// Connects, authenticates and says who this rank is; returns the stream and the listener's
-/// `ADMIT_` answer.
-fn connect_and_hello(shared: &Shared, addr: SocketAddr) -> io::Result<(TcpStream, u8)> {
+/// Connects, authenticates and says who this rank is; returns the stream, the listener's
+/// `ADMIT_` answer and the rank and incarnation the listener says it is.
+fn connect_and_hello(shared: &Shared, addr: SocketAddr) -> io::Result<(TcpStream, u8, u32, u32)> {
     let key = shared.key.as_ref().ok_or_else(|| io::Error::other("no job key"))?;
     let mut s = TcpStream::connect_timeout(&addr, HANDSHAKE_TIMEOUT)?;
     s.set_nodelay(true)?;
@@ -571,15 +607,17 @@ fn connect_and_hello(shared: &Shared, addr: SocketAddr) -> io::Result<(TcpStream
     auth::client_handshake(&mut s, key).map_err(|e| io::Error::other(format!("authentication failed: {e}")))?;
     s.write_all(&hello_bytes(shared.me, shared.inc, shared.own.ring_cap() as u64))?;
     s.set_read_timeout(Some(ADMIT_TIMEOUT + HANDSHAKE_TIMEOUT))?;
-    // Exactly one byte: what follows on a connection admitted both ways is the peer's frames.
-    let mut ack = [0u8; 1];
+    // Exactly the answer: what follows on a connection admitted both ways is the peer's frames.
+    let mut ack = [0u8; ADMISSION_LEN];
     s.read_exact(&mut ack)?;
     if ![ADMIT_ONE_WAY, ADMIT_BOTH_WAYS, ADMIT_USE_YOURS].contains(&ack[0]) {
         return Err(io::Error::other("the peer did not admit the connection"));
     }
     s.set_read_timeout(None)?;
     s.set_write_timeout(None)?;
-    Ok((s, ack[0]))
+    let rank = u32::from_le_bytes([ack[1], ack[2], ack[3], ack[4]]);
+    let inc = u32::from_le_bytes([ack[5], ack[6], ack[7], ack[8]]);
+    Ok((s, ack[0], rank, inc))
 }
 
 /// The connection this rank sends its frames to `dest` on: the one `dest` made, when it was
@@ -587,29 +625,63 @@ fn connect_and_hello(shared: &Shared, addr: SocketAddr) -> io::Result<(TcpStream
 /// a reader thread of its own, exactly like one accepted by the listener.
 fn open(shared: &Arc<Shared>, dest: u32, addr: SocketAddr, ctl: &OutCtl) -> io::Result<TcpStream> {
     let d = dest as usize;
-    {
+    let (epoch, inc) = {
         let mut slots = shared.slots.lock();
-        if let Some(s) = slots[d].both_ways_stream() {
-            slots[d].sending = Sending::Open;
+        if ctl.stop.load(Ordering::Acquire) {
+            return Err(io::Error::other("closed"));
+        }
+        let slot = &mut slots[d];
+        if let Some(s) = slot.both_ways_stream() {
+            slot.sending = Sending::Open;
             return s;
         }
-        slots[d].sending = Sending::Connecting;
+        slot.sending = Sending::Connecting;
+        (slot.epoch, slot.expected_inc)
+    };
+    let res = connect_and_settle(shared, dest, addr, ctl, epoch, inc);
+    if res.is_err() {
+        // A later writer towards the same incarnation starts over.
+        let mut slots = shared.slots.lock();
+        if slots[d].epoch == epoch && slots[d].sending == Sending::Connecting {
+            slots[d].sending = Sending::Idle;
+        }
+        drop(slots);
+        shared.cv.notify_all();
     }
-    let (s, answer) = connect_and_hello(shared, addr)?;
+    res
+}
+
+/// [`open`]'s new connection to incarnation `inc` of `dest`, made while the slot was at
+/// `epoch`: if the peer was forgotten meanwhile (its failure, see [`Bridge::forget`]), or
+/// this outbound dropped, nothing is installed.
+fn connect_and_settle(shared: &Arc<Shared>, dest: u32, addr: SocketAddr, ctl: &OutCtl, epoch: u64, inc: u32) -> io::Result<TcpStream> {
+    let d = dest as usize;
+    let (s, answer, rank, their_inc) = connect_and_hello(shared, addr)?;
+    if (rank, their_inc) != (dest, inc) {
+        return Err(io::Error::other(format!("{addr} is rank {rank} incarnation {their_inc}, not rank {dest} incarnation {inc}")));
+    }
     let deadline = Instant::now() + ADMIT_TIMEOUT;
+    let gone = |slots: &Vec<Slot>| slots[d].epoch != epoch || ctl.stop.load(Ordering::Acquire);
+    let closed = || io::Error::other("closed");
     let mut slots = shared.slots.lock();
     match answer {
         ADMIT_ONE_WAY => {
+            if gone(&slots) {
+                return Err(closed());
+            }
             slots[d].sending = Sending::Open;
             Ok(s)
         }
         ADMIT_BOTH_WAYS => {
             // The peer admitted it only after its own connection here (if any) was
             // forgotten; this side may still be finishing that.
-            while slots[d].active.is_some() {
-                if ctl.stop.load(Ordering::Acquire) || shared.cv.wait_until(&mut slots, deadline).timed_out() {
+            while slots[d].active.is_some() && !gone(&slots) {
+                if shared.cv.wait_until(&mut slots, deadline).timed_out() {
                     return Err(io::Error::other("an earlier connection from that rank is still open"));
                 }
+            }
+            if gone(&slots) {
+                return Err(closed());
             }
             let stop = Arc::new(AtomicBool::new(false));
             let stream = s.try_clone()?;
@@ -623,7 +695,12 @@ fn open(shared: &Arc<Shared>, dest: u32, addr: SocketAddr, ctl: &OutCtl) -> io::
                 .spawn(move || feed(sh, dest, reading, stop, addr.to_string()));
             if let Err(e) = spawned {
                 let mut slots = shared.slots.lock();
-                slots[d].active = None;
+                if slots[d].epoch == epoch {
+                    slots[d].active = None;
+                    slots[d].sending = Sending::Connecting;
+                }
+                drop(slots);
+                shared.cv.notify_all();
                 return Err(e);
             }
             Ok(s)
@@ -633,12 +710,12 @@ fn open(shared: &Arc<Shared>, dest: u32, addr: SocketAddr, ctl: &OutCtl) -> io::
             // here (by the listener) hands it over.
             drop(s);
             loop {
+                if gone(&slots) {
+                    return Err(closed());
+                }
                 if let Some(s) = slots[d].both_ways_stream() {
                     slots[d].sending = Sending::Open;
                     return s;
-                }
-                if ctl.stop.load(Ordering::Acquire) {
-                    return Err(io::Error::other("closed"));
                 }
                 if Instant::now() >= deadline {
                     return Err(io::Error::other("the peer's own connection never came"));
@@ -887,7 +964,7 @@ fn admit(shared: &Shared, s: &mut TcpStream) -> Result<Option<(u32, Arc<AtomicBo
             };
             if mine_kept && rank > shared.me {
                 drop(slots);
-                let _ = s.write_all(&[ADMIT_USE_YOURS]);
+                let _ = s.write_all(&admission(ADMIT_USE_YOURS, shared.me, shared.inc));
                 return Ok(None);
             }
             if slot.active.is_none() {
@@ -913,7 +990,7 @@ fn admit(shared: &Shared, s: &mut TcpStream) -> Result<Option<(u32, Arc<AtomicBo
     slots[rank as usize].active = Some(Active { stop: stop.clone(), stream, running: true, both_ways });
     // The ack goes out under the lock: once this rank's writer can take the connection
     // (`both_ways_stream`), the ack byte is ahead of any frame on it.
-    let admitted = s.write_all(&[answer]);
+    let admitted = s.write_all(&admission(answer, shared.me, shared.inc));
     drop(slots);
     shared.cv.notify_all();
     if admitted.is_err() {
@@ -1054,9 +1131,9 @@ mod tests {
         // The right key still gets in, and is admitted.
         let mut s = raw_client(rx.addr().unwrap(), &key(1)).unwrap();
         s.write_all(&hello_bytes(0, 0, 16 * 1024)).unwrap();
-        let mut ack = [0u8; 1];
+        let mut ack = [0u8; ADMISSION_LEN];
         s.read_exact(&mut ack).unwrap();
-        assert_eq!(ack, [ADMIT_BOTH_WAYS]);
+        assert_eq!(ack, admission(ADMIT_BOTH_WAYS, 1, 0));
     }
 
     #[test]
@@ -1064,7 +1141,7 @@ mod tests {
         let (rx, seg) = receiver(key(3));
         let mut s = raw_client(rx.addr().unwrap(), &key(3)).unwrap();
         s.write_all(&hello_bytes(0, 0, 16 * 1024)).unwrap();
-        let mut ack = [0u8; 1];
+        let mut ack = [0u8; ADMISSION_LEN];
         s.read_exact(&mut ack).unwrap();
         // A frame that says it comes from rank 5 on rank 0's connection.
         let mut line = [0u8; 64];
@@ -1085,7 +1162,7 @@ mod tests {
         let mut s = raw_client(rx.addr().unwrap(), &key(3)).unwrap();
         s.write_all(&hello_bytes(0, 0, 16 * 1024)).unwrap();
         s.read_exact(&mut ack).unwrap();
-        assert_eq!(ack, [ADMIT_BOTH_WAYS]);
+        assert_eq!(ack, admission(ADMIT_BOTH_WAYS, 1, 0));
     }
 
     /// Waits for the next frame in `seg`'s ring for rank `from` and returns its tag.
@@ -1192,13 +1269,48 @@ mod tests {
         }
     }
 
+    /// A rank that only receives says goodbye on the connection its peer made, at
+    /// `MPI_Finalize`, so that its exit is not taken for a failure.
+    #[test]
+    fn a_rank_that_never_sent_says_goodbye_on_its_peers_connection() {
+        let (mut a, mut b) = (Side::new(0, key(5)), Side::new(1, key(5)));
+        let oa = a.connect(&b);
+        a.send(42);
+        assert_eq!(b.recv(0), 42);
+        oa.close();
+        b.bridge.goodbye_unsent();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        oa.wait_closed(deadline);
+        while a.connections() + b.connections() > 0 {
+            assert!(Instant::now() < deadline, "a reader did not see its goodbye");
+            std::thread::yield_now();
+        }
+        assert!(!oa.broken() && !a.bridge.has_news() && !b.bridge.has_news());
+    }
+
+    /// A listener that turns out to be another rank (a process on a reused address) is not
+    /// read from: the connection fails and the rank meant is reported lost.
+    #[test]
+    fn a_connection_that_reaches_another_rank_is_not_used() {
+        let (a, c) = (Side::new(0, key(6)), Side::new(2, key(6)));
+        let out = a.bridge.connect(1, c.bridge.addr().unwrap(), a.outbox.clone()).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !a.bridge.has_news() {
+            assert!(Instant::now() < deadline, "the wrong rank was not noticed");
+            std::thread::yield_now();
+        }
+        assert_eq!(a.bridge.take_lost(), vec![1]);
+        assert!(out.broken());
+        assert_eq!(a.connections(), 0);
+    }
+
     #[test]
     fn a_stale_incarnation_is_refused() {
         let (rx, _seg) = receiver(key(4));
         rx.expect(0, 2);
         let mut s = raw_client(rx.addr().unwrap(), &key(4)).unwrap();
         s.write_all(&hello_bytes(0, 1, 16 * 1024)).unwrap();
-        let mut ack = [0u8; 1];
+        let mut ack = [0u8; ADMISSION_LEN];
         assert!(s.read_exact(&mut ack).is_err());
     }
 }
