@@ -25,6 +25,10 @@ impl Runtime {
     /// for that sender reads it itself, and would otherwise find its message set aside.
     pub(super) fn progress_skipping(&mut self, skip: usize) -> Result<bool> {
         let mut did = self.ft_poll()?;
+        // TCP peers' frames reach their rings on this thread too, so that a rank polling
+        // with MPI_Test gets them as soon as one that waits does (a reader thread would have
+        // to be woken for each).
+        did |= self.shm.poll_sockets();
         if self.shm.tcp_news() {
             // A TCP connection broke: the peer is suspected like a vanished local one.
             for r in self.shm.take_lost() {
@@ -76,10 +80,6 @@ impl Runtime {
     /// What a waiting loop does after a round in which nothing happened: spin briefly,
     /// then yield, then sleep on the doorbell.
     pub(super) fn idle_round(&mut self, idle: &mut u32) {
-        if self.shm.poll_sockets() {
-            *idle = 0;
-            return;
-        }
         *idle = idle.saturating_add(1);
         if *idle < self.config.spin {
             std::hint::spin_loop();

@@ -202,7 +202,7 @@ impl ShmTransport {
         !self.remote.get(peer as usize).copied().unwrap_or(true)
     }
 
-    /// Reads what TCP peers sent into their rings on this thread (a waiting rank): true when
+    /// Reads what TCP peers sent into their rings on this thread (each round of progress): true when
     /// frames arrived.
     pub fn poll_sockets(&mut self) -> bool {
         self.tcp.as_mut().is_some_and(|b| b.poll_inbound())

@@ -9,7 +9,8 @@
 //! each header with [`crate::transport::wire::Header::decode`] (the bytes are untrusted),
 //! writes the frame into the ring and publishes it, exactly as a sender on the same host would.
 //! A *reader thread* does this while the rank is busy or asleep (and rings the doorbell); a
-//! rank waiting for a message reads its sockets itself. On the sending side
+//! rank in MPI (waiting, or testing with `MPI_Test`) reads its sockets itself at each round of
+//! progress. On the sending side
 //! the MPI thread writes frames into an *outbox*: a ring with the same layout in private
 //! memory ([`Segment::private`]), drained onto the socket by a *writer thread*. The wire
 //! format is the ring's own: frames padded to 64-byte lines, so the writer sends whatever run
@@ -396,7 +397,7 @@ impl Bridge {
     }
 
     /// Reads the sockets of the admitted connections into their rings, without blocking
-    /// (see [`inbound`]): a waiting rank calls this between its looks at the rings, so a
+    /// (see [`inbound`]): each round of progress calls this before it looks at the rings, so a
     /// message does not wait for a reader thread to wake. True when frames arrived.
     pub fn poll_inbound(&mut self) -> bool {
         let generation = self.shared.inbound_gen.load(Ordering::Acquire);
