@@ -25,18 +25,21 @@ struct opts {
     size_t max;     /* largest size measured */
     long iters;     /* iteration cap per size */
     long window;    /* messages in flight (bandwidth only) */
+    int test_loop;  /* latency only: 1 offers -t, 2 when given (receive with MPI_Irecv and
+                       MPI_Test in a loop, as codes that overlap computation do) */
 };
 
 static void usage(const char *prog, const struct opts *d)
 {
     fprintf(stderr,
-            "usage: %s [-q] [-m MAXBYTES] [-n ITERS]%s\n"
+            "usage: %s [-q] [-m MAXBYTES] [-n ITERS]%s%s\n"
             "  -q           quick pass: few sizes and iterations, checks the data\n"
             "  -m MAXBYTES  largest message (default %zu)\n"
             "  -n ITERS     iteration cap per size (default %ld)\n"
-            "%s",
-            prog, d->window ? " [-w WINDOW]" : "", d->max, d->iters,
-            d->window ? "  -w WINDOW    messages in flight (default 64)\n" : "");
+            "%s%s",
+            prog, d->window ? " [-w WINDOW]" : "", d->test_loop ? " [-t]" : "", d->max, d->iters,
+            d->window ? "  -w WINDOW    messages in flight (default 64)\n" : "",
+            d->test_loop ? "  -t           receive with MPI_Irecv and an MPI_Test loop\n" : "");
 }
 
 /* Returns 0 on success; on a bad option rank 0 prints the usage. */
@@ -54,6 +57,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, int rank)
         } else if (strcmp(a, "-n") == 0 && val) {
             o->iters = strtol(val, NULL, 0);
             i++;
+        } else if (strcmp(a, "-t") == 0 && d.test_loop) {
+            o->test_loop = 2;
         } else if (strcmp(a, "-w") == 0 && val && d.window) {
             o->window = strtol(val, NULL, 0);
             i++;
@@ -163,8 +168,9 @@ static void print_header(const char *name, int nprocs, const struct opts *o)
 {
     int major = 0, minor = 0;
     MPI_Get_version(&major, &minor);
-    printf("# %s: ranks 0 and 1 of %d, MPI %d.%d, sizes %zu..%zu, iteration cap %ld%s\n",
-           name, nprocs, major, minor, o->min, o->max, o->iters, o->quick ? ", quick" : "");
+    printf("# %s: ranks 0 and 1 of %d, MPI %d.%d, sizes %zu..%zu, iteration cap %ld%s%s\n",
+           name, nprocs, major, minor, o->min, o->max, o->iters, o->quick ? ", quick" : "",
+           o->test_loop == 2 ? ", receives polled with MPI_Test" : "");
     fflush(stdout);
 }
 

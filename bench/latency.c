@@ -11,14 +11,30 @@
 #define TAG_PING 1
 #define TAG_PONG 2
 
+/* With -t receives poll: MPI_Irecv, then MPI_Test until it completes. */
+static int test_loop;
+
+static void receive(unsigned char *rbuf, size_t size, int from, int tag, MPI_Status *st)
+{
+    if (test_loop) {
+        MPI_Request r;
+        int done = 0;
+        MPI_Irecv(rbuf, (int)size, MPI_BYTE, from, tag, MPI_COMM_WORLD, &r);
+        while (!done)
+            MPI_Test(&r, &done, st);
+    } else {
+        MPI_Recv(rbuf, (int)size, MPI_BYTE, from, tag, MPI_COMM_WORLD, st);
+    }
+}
+
 static void exchange(int rank, unsigned char *sbuf, unsigned char *rbuf, size_t size,
                      MPI_Status *st)
 {
     if (rank == 0) {
         MPI_Send(sbuf, (int)size, MPI_BYTE, 1, TAG_PING, MPI_COMM_WORLD);
-        MPI_Recv(rbuf, (int)size, MPI_BYTE, 1, TAG_PONG, MPI_COMM_WORLD, st);
+        receive(rbuf, size, 1, TAG_PONG, st);
     } else if (rank == 1) {
-        MPI_Recv(rbuf, (int)size, MPI_BYTE, 0, TAG_PING, MPI_COMM_WORLD, st);
+        receive(rbuf, size, 0, TAG_PING, st);
         MPI_Send(sbuf, (int)size, MPI_BYTE, 0, TAG_PONG, MPI_COMM_WORLD);
     }
 }
@@ -39,7 +55,7 @@ static void verify(int rank, unsigned char *sbuf, unsigned char *rbuf, size_t si
 
 int main(int argc, char **argv)
 {
-    struct opts o = {0, 0, 4 * MIB, 10000, 0};
+    struct opts o = {0, 0, 4 * MIB, 10000, 0, 1};
     size_t sizes[MAX_SIZES];
     int rank, nprocs, nsizes;
     unsigned char *sbuf, *rbuf;
@@ -53,6 +69,7 @@ int main(int argc, char **argv)
     }
     if (o.quick && o.iters > 50)
         o.iters = 50;
+    test_loop = o.test_loop == 2;
     if (nprocs < 2) {
         if (rank == 0)
             fprintf(stderr, "latency needs at least 2 ranks\n");
