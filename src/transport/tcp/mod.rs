@@ -109,6 +109,16 @@ const ADMIT_USE_YOURS: u8 = 3;
 /// A line starting with this (and a zero where a frame has its magic byte) ends a
 /// connection cleanly.
 const BYE: &[u8; 8] = b"FTMPIBYE";
+/// The goodbye as it goes on the wire: one line.
+const BYE_LINE: [u8; 64] = {
+    let mut line = [0u8; 64];
+    let mut i = 0;
+    while i < BYE.len() {
+        line[i] = BYE[i];
+        i += 1;
+    }
+    line
+};
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a connection from a new incarnation waits for the old one to be forgotten.
 const ADMIT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -458,13 +468,11 @@ impl Bridge {
     /// sent on, says goodbye and closes this rank's half, as a writer does at its close, so
     /// that the peer does not take the end of this process for a failure.
     pub fn goodbye_unsent(&self) {
-        let mut line = [0u8; 64];
-        line[..8].copy_from_slice(BYE);
         let mut slots = self.shared.slots.lock();
         for slot in slots.iter_mut().filter(|s| s.sending == Sending::Idle) {
             if let Some(a) = slot.active.as_ref().filter(|a| a.both_ways) {
                 // Nothing was ever written here: the socket takes 64 bytes at once.
-                let _ = send(a.stream.as_raw_fd(), &line, MsgFlags::MSG_NOSIGNAL | MsgFlags::MSG_DONTWAIT);
+                let _ = send(a.stream.as_raw_fd(), &BYE_LINE, MsgFlags::MSG_NOSIGNAL | MsgFlags::MSG_DONTWAIT);
                 let _ = a.stream.shutdown(Shutdown::Write);
                 slot.sending = Sending::Open;
             }
@@ -810,9 +818,7 @@ fn pump(s: TcpStream, outbox: &Segment, ctl: &OutCtl) -> io::Result<()> {
                 return Ok(());
             }
             if ctl.bye.load(Ordering::Acquire) {
-                let mut line = [0u8; 64];
-                line[..8].copy_from_slice(BYE);
-                send_all(&s, ctl, &line, &[])?;
+                send_all(&s, ctl, &BYE_LINE, &[])?;
                 let _ = s.shutdown(Shutdown::Write);
                 return Ok(());
             }
