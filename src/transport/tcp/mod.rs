@@ -97,9 +97,6 @@ use crate::transport::wire::{COMPACT_HEADER_LEN, FLAG_SYNC, HEADER_LEN, Kind};
 /// reused address).
 const HELLO_MAGIC: &[u8; 8] = b"FTMPIHI1";
 const ADMISSION_LEN: usize = 9;
-/// Admitted for the connecting side's frames only: the listener sends on a connection of
-/// its own.
-const ADMIT_ONE_WAY: u8 = 1;
 /// Admitted for both directions: the listener sends its frames to the connecting side on
 /// this connection too, so the connecting side reads it as well.
 const ADMIT_BOTH_WAYS: u8 = 2;
@@ -171,14 +168,13 @@ struct Active {
     stream: TcpStream,
     /// The reader thread is still (or may still be) writing into the ring.
     running: bool,
-    /// This rank's frames to that rank may go on this connection too.
-    both_ways: bool,
 }
 
 /// How far this rank's sending side towards a peer has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Sending {
-    /// No writer yet: a connection from the peer is admitted for both ways.
+    /// No writer yet: a connection from the peer is admitted, and this rank's writer will
+    /// take it.
     Idle,
     /// The writer is connecting: a connection from the peer made at the same time is kept
     /// only if the peer's rank is lower.
@@ -199,9 +195,10 @@ struct Slot {
 }
 
 impl Slot {
-    /// A clone of the connection the peer made for both ways, for this rank's writer.
+    /// A clone of the connection with that rank (every one carries both ways), for this
+    /// rank's writer.
     fn both_ways_stream(&self) -> Option<io::Result<TcpStream>> {
-        self.active.as_ref().filter(|a| a.both_ways && a.running).map(|a| a.stream.try_clone())
+        self.active.as_ref().filter(|a| a.running).map(|a| a.stream.try_clone())
     }
 }
 
@@ -464,13 +461,13 @@ impl Bridge {
         true
     }
 
-    /// `MPI_Finalize`: on each connection that a peer made for both ways and this rank never
+    /// `MPI_Finalize`: on each connection that a peer made and this rank never
     /// sent on, says goodbye and closes this rank's half, as a writer does at its close, so
     /// that the peer does not take the end of this process for a failure.
     pub fn goodbye_unsent(&self) {
         let mut slots = self.shared.slots.lock();
         for slot in slots.iter_mut().filter(|s| s.sending == Sending::Idle) {
-            if let Some(a) = slot.active.as_ref().filter(|a| a.both_ways) {
+            if let Some(a) = &slot.active {
                 // Nothing was ever written here: the socket takes 64 bytes at once.
                 let _ = send(a.stream.as_raw_fd(), &BYE_LINE, MsgFlags::MSG_NOSIGNAL | MsgFlags::MSG_DONTWAIT);
                 let _ = a.stream.shutdown(Shutdown::Write);
@@ -616,10 +613,10 @@ fn connect_and_hello(shared: &Shared, addr: SocketAddr) -> io::Result<(TcpStream
     auth::client_handshake(&mut s, key).map_err(|e| io::Error::other(format!("authentication failed: {e}")))?;
     s.write_all(&hello_bytes(shared.me, shared.inc, shared.own.ring_cap() as u64))?;
     s.set_read_timeout(Some(ADMIT_TIMEOUT + HANDSHAKE_TIMEOUT))?;
-    // Exactly the answer: what follows on a connection admitted both ways is the peer's frames.
+    // Exactly the answer: what follows on an admitted connection is the peer's frames.
     let mut ack = [0u8; ADMISSION_LEN];
     s.read_exact(&mut ack)?;
-    if ![ADMIT_ONE_WAY, ADMIT_BOTH_WAYS, ADMIT_USE_YOURS].contains(&ack[0]) {
+    if ![ADMIT_BOTH_WAYS, ADMIT_USE_YOURS].contains(&ack[0]) {
         return Err(io::Error::other("the peer did not admit the connection"));
     }
     s.set_read_timeout(None)?;
@@ -629,9 +626,9 @@ fn connect_and_hello(shared: &Shared, addr: SocketAddr) -> io::Result<(TcpStream
     Ok((s, ack[0], rank, inc))
 }
 
-/// The connection this rank sends its frames to `dest` on: the one `dest` made, when it was
-/// admitted both ways, or a new one. A connection admitted both ways is also read here, by
-/// a reader thread of its own, exactly like one accepted by the listener.
+/// The connection this rank sends its frames to `dest` on: the one `dest` made, or a new
+/// one. A new one is also read here, by a reader thread of its own, exactly like one accepted
+/// by the listener.
 fn open(shared: &Arc<Shared>, dest: u32, addr: SocketAddr, ctl: &OutCtl) -> io::Result<TcpStream> {
     let d = dest as usize;
     let (epoch, inc) = {
@@ -674,13 +671,6 @@ fn connect_and_settle(shared: &Arc<Shared>, dest: u32, addr: SocketAddr, ctl: &O
     let closed = || io::Error::other("closed");
     let mut slots = shared.slots.lock();
     match answer {
-        ADMIT_ONE_WAY => {
-            if gone(&slots) {
-                return Err(closed());
-            }
-            slots[d].sending = Sending::Open;
-            Ok(s)
-        }
         ADMIT_BOTH_WAYS => {
             // The peer admitted it only after its own connection here (if any) was
             // forgotten; this side may still be finishing that.
@@ -695,7 +685,7 @@ fn connect_and_settle(shared: &Arc<Shared>, dest: u32, addr: SocketAddr, ctl: &O
             let stop = Arc::new(AtomicBool::new(false));
             let stream = s.try_clone()?;
             let reading = s.try_clone()?;
-            slots[d].active = Some(Active { stop: stop.clone(), stream, running: true, both_ways: true });
+            slots[d].active = Some(Active { stop: stop.clone(), stream, running: true });
             slots[d].sending = Sending::Open;
             drop(slots);
             let sh = shared.clone();
@@ -963,13 +953,8 @@ fn admit(shared: &Shared, s: &mut TcpStream) -> Result<Option<(u32, Arc<AtomicBo
         }
         if inc == slot.expected_inc {
             // Both sides connecting at once: the lower rank's connection is kept. This
-            // rank's is kept if it is still being made, or made and admitted both ways.
-            let mine_kept = match slot.sending {
-                Sending::Connecting => true,
-                Sending::Open => slot.active.as_ref().is_some_and(|a| a.both_ways),
-                Sending::Idle => false,
-            };
-            if mine_kept && rank > shared.me {
+            // rank's, if it is being made or made (an open writer always has one).
+            if slot.sending != Sending::Idle && rank > shared.me {
                 drop(slots);
                 let _ = s.write_all(&admission(ADMIT_USE_YOURS, shared.me, shared.inc));
                 return Ok(None);
@@ -982,22 +967,17 @@ fn admit(shared: &Shared, s: &mut TcpStream) -> Result<Option<(u32, Arc<AtomicBo
             return Err(format!("rank {rank} (incarnation {inc}) is already connected"));
         }
     }
-    let answer = match slots[rank as usize].sending {
-        // Nothing of this rank's towards it yet, or its connection lost the tie: this one
-        // carries both ways.
-        Sending::Idle | Sending::Connecting => ADMIT_BOTH_WAYS,
-        Sending::Open => ADMIT_ONE_WAY,
-    };
     // Options are the socket's, shared by its clones: this rank's writer may write on it
     // for as long as it takes.
     s.set_read_timeout(None).and_then(|_| s.set_write_timeout(None)).and_then(|_| s.set_nodelay(true)).map_err(|e| e.to_string())?;
     let stop = Arc::new(AtomicBool::new(false));
     let stream = s.try_clone().map_err(|e| e.to_string())?;
-    let both_ways = answer == ADMIT_BOTH_WAYS;
-    slots[rank as usize].active = Some(Active { stop: stop.clone(), stream, running: true, both_ways });
+    slots[rank as usize].active = Some(Active { stop: stop.clone(), stream, running: true });
     // The ack goes out under the lock: once this rank's writer can take the connection
     // (`both_ways_stream`), the ack byte is ahead of any frame on it.
-    let admitted = s.write_all(&admission(answer, shared.me, shared.inc));
+    // Nothing of this rank's towards it yet, or its connection lost the tie: this one
+    // carries both ways.
+    let admitted = s.write_all(&admission(ADMIT_BOTH_WAYS, shared.me, shared.inc));
     drop(slots);
     shared.cv.notify_all();
     if admitted.is_err() {
